@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependency direction: sweep-mpi -> {Sweep, Engine}; Sweep -> {CMPI, CHDF5}; Engine -> CBLAS.
+let package = Package(
+    name: "sweep-mpi",
+    products: [
+        .executable(name: "sweep-mpi", targets: ["sweep-mpi"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Sweep", targets: ["Sweep"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi",
+                       providers: [.apt(["libhdf5-openmpi-dev"])]),
+        .target(name: "Engine", dependencies: ["CBLAS"]),
+        .target(name: "Sweep", dependencies: ["CMPI", "CHDF5"]),
+        .executableTarget(name: "sweep-mpi", dependencies: [
+            "Engine", "Sweep",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Sweep"]),
+    ]
+)

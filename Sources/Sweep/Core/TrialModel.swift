@@ -1,0 +1,104 @@
+/// What the sweep needs to know about the computation behind a trial, and nothing more:
+/// the Sweep module never learns what a trial computes. The executable implements this
+/// protocol with the Engine.
+public protocol TrialModel: Sendable {
+    /// Every parameter name the model accepts (used to suggest the nearest valid name).
+    var parameterNames: [String] { get }
+
+    /// Fills in defaults, normalises and validates one trial's parameters. The result is the
+    /// trial's full, canonical parameter set: its content hash is the trial's identity.
+    func resolve(_ parameters: JSONObject) throws(ParameterError) -> JSONObject
+
+    /// The arrays a trial with these (resolved) parameters produces, with their exact shapes,
+    /// known before anything runs so that the results file can be laid out up front.
+    func metrics(for resolved: JSONObject) -> [MetricSpec]
+
+    /// A relative cost estimate (any unit, e.g. floating-point operations) used to schedule
+    /// the most expensive trials first.
+    func cost(for resolved: JSONObject) -> Double
+
+    /// Runs one trial. `control` is polled between units of work (e.g. once per epoch);
+    /// when it returns true the trial is abandoned and its outcome is `.abandoned`.
+    /// Errors inside the computation are reported as a `.failed` outcome, never thrown.
+    func run(_ resolved: JSONObject, control: TrialControl) -> TrialOutcome
+}
+
+/// Polled by a running trial between units of work.
+public protocol TrialControl: AnyObject {
+    /// Called once per unit of work (e.g. per epoch) with the fraction of the trial done.
+    /// Returning true asks the trial to stop as soon as possible.
+    func shouldStop(progress: Double) -> Bool
+}
+
+/// A parameter (or sweep field) that is rejected, named with the value that was given.
+public struct ParameterError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var field: String
+    public var value: String
+    public var reason: String
+    public init(field: String, value: String, reason: String) {
+        self.field = field; self.value = value; self.reason = reason
+    }
+    public var description: String { "\(field) = \(value): \(reason)" }
+}
+
+/// One named result array of a trial. `shape` excludes the trial axis; `axes` names each
+/// dimension (stored in the results file so that readers can label them).
+public struct MetricSpec: Hashable, Sendable {
+    public var name: String
+    public var shape: [Int]
+    public var axes: [String]
+    public init(name: String, shape: [Int], axes: [String]) {
+        precondition(shape.count == axes.count, "one axis name per dimension")
+        self.name = name; self.shape = shape; self.axes = axes
+    }
+    public var elementCount: Int { shape.reduce(1, *) }
+}
+
+/// Stored per trial in /trials/status.
+public enum TrialStatus: Int8, Sendable, CaseIterable {
+    case pending = 0
+    case done = 1
+    case failed = 2
+    case diverged = 3
+
+    public var name: String {
+        switch self {
+        case .pending: "pending"
+        case .done: "done"
+        case .failed: "failed"
+        case .diverged: "diverged"
+        }
+    }
+}
+
+/// The result of running one trial.
+public struct TrialOutcome: Sendable {
+    public enum Kind: Sendable, Equatable {
+        case done
+        /// The computation produced NaN or infinity; the metrics hold whatever was computed.
+        case diverged
+        /// The computation threw; `message` says why.
+        case failed
+        /// Stopped on request (draining); nothing is recorded and the trial stays pending.
+        case abandoned
+    }
+    public var kind: Kind
+    /// Metric name -> values in row-major order of the metric's shape. A missing metric, or a
+    /// shorter array, is padded with NaN when stored.
+    public var metrics: [String: [Double]]
+    /// Error message (failed) or where the divergence happened (diverged); empty otherwise.
+    public var message: String
+
+    public init(kind: Kind, metrics: [String: [Double]] = [:], message: String = "") {
+        self.kind = kind; self.metrics = metrics; self.message = message
+    }
+
+    public var status: TrialStatus? {
+        switch kind {
+        case .done: .done
+        case .diverged: .diverged
+        case .failed: .failed
+        case .abandoned: nil
+        }
+    }
+}

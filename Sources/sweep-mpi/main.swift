@@ -1,0 +1,3 @@
+import Engine
+import Sweep
+print(EngineInfo.smoke())

@@ -1,3 +1,3 @@
 import Engine
-import Sweep
-print(EngineInfo.smoke())
+BLAS.useSingleThread()
+print(BLAS.configuration)

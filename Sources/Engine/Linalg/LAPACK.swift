@@ -1,0 +1,94 @@
+import CBLAS
+
+/// LAPACK failures (a non-zero `info`) surface as this error, naming the routine.
+public struct LinearAlgebraError: Error, CustomStringConvertible {
+    public var routine: String
+    public var info: Int32
+    public var description: String { "\(routine) failed (info = \(info))" }
+}
+
+/// Thin wrappers over the Fortran LAPACK routines in OpenBLAS. LAPACK is column-major; the Engine
+/// stores matrices row-major, and a row-major [m, n] buffer is the column-major [n, m] transpose.
+/// Each wrapper says which convention it expects. These run at initialisation and in analyses,
+/// never inside the training time loop, so they allocate their own workspace.
+public enum LAPACK {
+    /// Eigenvalues (real, imaginary parts) of a general n x n matrix. The matrix is copied;
+    /// row- or column-major does not matter since A and its transpose share eigenvalues.
+    public static func eigenvalues(of matrix: UnsafePointer<Double>, n: Int) throws -> (real: [Double], imaginary: [Double]) {
+        var a = Array(UnsafeBufferPointer(start: matrix, count: n * n))
+        var real = [Double](repeating: 0, count: n), imaginary = [Double](repeating: 0, count: n)
+        var order = Int32(n), lda = Int32(max(1, n)), ldv: Int32 = 1, info: Int32 = 0
+        var jobNo = CChar(UInt8(ascii: "N"))
+        var dummy = 0.0
+        // Workspace query, then the real call.
+        var lwork: Int32 = -1, query = 0.0
+        dgeev_(&jobNo, &jobNo, &order, &a, &lda, &real, &imaginary, &dummy, &ldv, &dummy, &ldv, &query, &lwork, &info)
+        lwork = Int32(query)
+        var work = [Double](repeating: 0, count: Int(max(1, lwork)))
+        dgeev_(&jobNo, &jobNo, &order, &a, &lda, &real, &imaginary, &dummy, &ldv, &dummy, &ldv, &work, &lwork, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dgeev", info: info) }
+        return (real, imaginary)
+    }
+
+    /// Largest eigenvalue modulus of a general n x n matrix.
+    public static func spectralRadius(of matrix: UnsafePointer<Double>, n: Int) throws -> Double {
+        let (real, imaginary) = try eigenvalues(of: matrix, n: n)
+        var radius = 0.0
+        for i in 0..<n { radius = max(radius, (real[i] * real[i] + imaginary[i] * imaginary[i]).squareRoot()) }
+        return radius
+    }
+
+    /// Reduced QR of a column-major m x n matrix (m >= n), in place: on return `a` holds Q
+    /// (m x n, orthonormal columns) and `rDiagonal` the n diagonal entries of R.
+    public static func reducedQR(_ a: UnsafeMutablePointer<Double>, m: Int, n: Int,
+                                 rDiagonal: UnsafeMutablePointer<Double>) throws {
+        precondition(m >= n, "reducedQR needs m >= n")
+        var rows = Int32(m), columns = Int32(n), lda = Int32(max(1, m)), info: Int32 = 0
+        var tau = [Double](repeating: 0, count: max(1, n))
+        var lwork: Int32 = -1, query = 0.0
+        dgeqrf_(&rows, &columns, a, &lda, &tau, &query, &lwork, &info)
+        var work = [Double](repeating: 0, count: Int(max(1, query)) + n)
+        lwork = Int32(work.count)
+        dgeqrf_(&rows, &columns, a, &lda, &tau, &work, &lwork, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dgeqrf", info: info) }
+        for j in 0..<n { rDiagonal[j] = a[j * m + j] }
+        var reflectors = Int32(n)
+        dorgqr_(&rows, &columns, &reflectors, a, &lda, &tau, &work, &lwork, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dorgqr", info: info) }
+    }
+
+    /// Eigen-decomposition of a symmetric n x n matrix, in place: on return `a` holds the
+    /// orthonormal eigenvectors (column-major: eigenvector k is a[k*n ..< (k+1)*n]) and the
+    /// result the eigenvalues in ascending order.
+    public static func symmetricEigen(_ a: UnsafeMutablePointer<Double>, n: Int) throws -> [Double] {
+        var order = Int32(n), lda = Int32(max(1, n)), info: Int32 = 0
+        var jobVectors = CChar(UInt8(ascii: "V")), upper = CChar(UInt8(ascii: "U"))
+        var values = [Double](repeating: 0, count: n)
+        var lwork: Int32 = -1, query = 0.0
+        dsyev_(&jobVectors, &upper, &order, a, &lda, &values, &query, &lwork, &info)
+        var work = [Double](repeating: 0, count: Int(max(1, query)))
+        lwork = Int32(work.count)
+        dsyev_(&jobVectors, &upper, &order, a, &lda, &values, &work, &lwork, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dsyev", info: info) }
+        return values
+    }
+
+    /// Solves A X = B for a symmetric positive-definite n x n matrix A (Cholesky). A is
+    /// overwritten by its factor; B (column-major n x nrhs) by the solution.
+    public static func solvePositiveDefinite(_ a: UnsafeMutablePointer<Double>, n: Int,
+                                             _ b: UnsafeMutablePointer<Double>, nrhs: Int = 1) throws {
+        var order = Int32(n), rhs = Int32(nrhs), lda = Int32(max(1, n)), ldb = Int32(max(1, n)), info: Int32 = 0
+        var upper = CChar(UInt8(ascii: "U"))
+        dposv_(&upper, &order, &rhs, a, &lda, b, &ldb, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dposv", info: info) }
+    }
+
+    /// Solves A X = B for a general n x n matrix A (LU with partial pivoting), column-major.
+    public static func solve(_ a: UnsafeMutablePointer<Double>, n: Int,
+                             _ b: UnsafeMutablePointer<Double>, nrhs: Int = 1) throws {
+        var order = Int32(n), rhs = Int32(nrhs), lda = Int32(max(1, n)), ldb = Int32(max(1, n)), info: Int32 = 0
+        var pivots = [Int32](repeating: 0, count: max(1, n))
+        dgesv_(&order, &rhs, a, &lda, &pivots, b, &ldb, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dgesv", info: info) }
+    }
+}

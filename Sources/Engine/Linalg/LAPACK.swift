@@ -18,14 +18,14 @@ public enum LAPACK {
         var a = Array(UnsafeBufferPointer(start: matrix, count: n * n))
         var real = [Double](repeating: 0, count: n), imaginary = [Double](repeating: 0, count: n)
         var order = Int32(n), lda = Int32(max(1, n)), ldv: Int32 = 1, info: Int32 = 0
-        var jobNo = CChar(UInt8(ascii: "N"))
-        var dummy = 0.0
+        var jobLeft = CChar(UInt8(ascii: "N")), jobRight = CChar(UInt8(ascii: "N"))
+        var leftVectors = 0.0, rightVectors = 0.0 // not referenced with job 'N'
         // Workspace query, then the real call.
         var lwork: Int32 = -1, query = 0.0
-        dgeev_(&jobNo, &jobNo, &order, &a, &lda, &real, &imaginary, &dummy, &ldv, &dummy, &ldv, &query, &lwork, &info)
+        dgeev_(&jobLeft, &jobRight, &order, &a, &lda, &real, &imaginary, &leftVectors, &ldv, &rightVectors, &ldv, &query, &lwork, &info)
         lwork = Int32(query)
         var work = [Double](repeating: 0, count: Int(max(1, lwork)))
-        dgeev_(&jobNo, &jobNo, &order, &a, &lda, &real, &imaginary, &dummy, &ldv, &dummy, &ldv, &work, &lwork, &info)
+        dgeev_(&jobLeft, &jobRight, &order, &a, &lda, &real, &imaginary, &leftVectors, &ldv, &rightVectors, &ldv, &work, &lwork, &info)
         if info != 0 { throw LinearAlgebraError(routine: "dgeev", info: info) }
         return (real, imaginary)
     }

@@ -1,0 +1,71 @@
+/// One named result array of a run, its shape (computable from the config alone) and the
+/// names of its axes.
+public struct ResultSpec: Hashable, Sendable {
+    public var name: String
+    public var shape: [Int]
+    public var axes: [String]
+    public init(_ name: String, _ shape: [Int], axes: [String]) {
+        precondition(shape.count == axes.count)
+        self.name = name; self.shape = shape; self.axes = axes
+    }
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// What an analysis sees at a checkpoint.
+public struct AnalysisContext {
+    public let config: RunConfig
+    public let network: Network
+    public let evaluator: Evaluator
+}
+
+/// An analysis of the network at checkpoints. Each one declares its results from the config,
+/// looks at the checkpoints it needs, and fills its arrays; a new analysis is added beside the
+/// others (and to `AnalysisSuite.make`), never inside the trainer.
+public protocol CheckpointAnalysis: AnyObject {
+    /// The arrays this analysis produces for `config`.
+    static func results(_ config: RunConfig) -> [ResultSpec]
+    init(_ config: RunConfig)
+    /// Called at every checkpoint, in training order.
+    func visit(_ checkpoint: Checkpoint, _ context: AnalysisContext) throws
+    /// The results (NaN where a checkpoint was never reached).
+    func collect(into results: inout [String: [Double]])
+}
+
+/// The enabled analyses of a run.
+final class AnalysisSuite {
+    let analyses: [any CheckpointAnalysis]
+
+    static func types(_ config: RunConfig) -> [any CheckpointAnalysis.Type] {
+        var types: [any CheckpointAnalysis.Type] = []
+        for kind in config.analyses {
+            switch kind {
+            case .accOverTraining: types.append(AccuracyOverTraining.self)
+            default: break // PENDING-ANALYSES
+            }
+        }
+        return types
+    }
+
+    init(_ config: RunConfig) {
+        analyses = Self.types(config).map { $0.init(config) }
+    }
+
+    func visit(_ checkpoint: Checkpoint, _ context: AnalysisContext) throws {
+        context.evaluator.generation += 1
+        for analysis in analyses { try analysis.visit(checkpoint, context) }
+    }
+
+    func collect(into results: inout [String: [Double]]) {
+        for analysis in analyses { analysis.collect(into: &results) }
+    }
+}
+
+/// A result array filled slot by slot, NaN until written.
+struct ResultArray {
+    var values: [Double]
+    init(count: Int) { values = [Double](repeating: .nan, count: count) }
+    subscript(i: Int) -> Double {
+        get { values[i] }
+        set { values[i] = newValue }
+    }
+}

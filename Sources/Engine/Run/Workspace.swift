@@ -1,0 +1,22 @@
+/// Memory a run allocates, estimated from the config before anything is allocated, so that an
+/// impossible config is rejected with a message instead of failing mid-sweep.
+enum Workspace {
+    static func estimatedBytes(_ c: RunConfig) -> Int {
+        let n = c.N, d = c.X_dim, b = c.batch_size, t = c.sequenceLength, outputs = c.outputSize
+        var floats = 0
+        let parameters = c.network == .vanillaRNN ? n * n + n + n * d : n * d + max(0, t - 1) * n * n + t * n
+        floats += 4 * (parameters + outputs * n + outputs)               // values, gradients, 2 optimizer buffers
+        floats += 2 * t * b * n                                          // cell training workspace
+        floats += 2 * (t + 1) * b * n + c.inputSteps * b * d             // trainer buffers
+        let evaluation = Evaluator.plannedSets(c)
+        let maxSamples = evaluation.map(\.samples).max() ?? 0
+        let maxSteps = evaluation.map(\.steps).max() ?? 0
+        floats += (maxSteps + 1) * maxSamples * n                        // evaluation states
+        floats += evaluation.reduce(0) { $0 + $1.samples * d * c.inputSteps }   // evaluation inputs
+        if c.freeze_input { floats += (c.num_train_samples_per_epoch + c.num_test_samples_per_epoch) * d }
+        var doubles = n * n * 3                                          // analysis copies of the weights
+        if c.analyses.contains(.clustHoldout) { doubles += c.holdout_samples * (max(n, d) + 1) + (max(n, d) + 1) * (max(n, d) + 1) * 2 }
+        if c.analyses.contains(.pca) { doubles += c.pca_time_steps * c.pca_points * 2 + n * n * 2 }
+        return floats * 4 + doubles * 8 + c.X_clusters * d * 4
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+
+/// What training produced besides the weights: per-epoch statistics, computed correctly (the
+/// reference's tracker shifts them by one batch, C.7).
+public struct TrainingHistory: Sendable {
+    /// [E, 4]: train loss, train accuracy, validation loss, validation accuracy (NaN after a divergence).
+    public var epochStatistics: [Double]
+    /// [E]: learning rate after each epoch's scheduler step.
+    public var learningRates: [Double]
+    public var optimizerSteps = 0
+    /// Minibatches whose loss was exactly 0 (no update, as in the reference).
+    public var skippedSteps = 0
+    /// Where the loss or the weights stopped being finite, if they did.
+    public var divergence: Divergence?
+
+    public struct Divergence: Sendable, Error {
+        public var epoch: Double
+        public var message: String
+    }
+}
+
+/// Raised when the run is asked to stop (draining); nothing of the run is kept.
+public struct RunCancelled: Error {}
+
+/// Minibatch training (farrell.md C.4): for every epoch, the training pass (forward, loss,
+/// backward, optimiser step; skipped when the loss is exactly 0), the validation pass and the
+/// scheduler step. All buffers are allocated here, once.
+///   inputs [S, B, D], labels [B], states/dStates [T+1, B, N], logits/dLogits [|L|, B, C']
+public final class Trainer {
+    let config: RunConfig
+    let network: Network
+    let task: GaussianClusterTask
+    let optimizer: Optimizer
+    public private(set) var schedule: LearningRateSchedule
+    public let checkpoints: CheckpointSchedule
+
+    let batch: Int, steps: Int, inputSteps: Int, stateSize: Int, outputs: Int, inputSize: Int
+    let lossSteps: Range<Int>
+    let inputs: UnsafeMutablePointer<Float>
+    let clusterIDs: UnsafeMutablePointer<Int32>, labels: UnsafeMutablePointer<Int32>
+    let states: UnsafeMutablePointer<Float>, dStates: UnsafeMutablePointer<Float>
+    let logits: UnsafeMutablePointer<Float>, dLogits: UnsafeMutablePointer<Float>
+    /// freeze_input: the fixed training and validation sets ([count, D] each), drawn once.
+    let frozenTraining: FixedSamples?, frozenValidation: FixedSamples?
+
+    public init(config: RunConfig, network: Network, task: GaussianClusterTask) {
+        self.config = config
+        self.network = network
+        self.task = task
+        optimizer = Optimizer(kind: config.optimizer, parameters: network.parameters, momentum: config.momentum)
+        schedule = LearningRateSchedule(config)
+        checkpoints = CheckpointSchedule(config)
+        batch = config.batch_size
+        steps = config.sequenceLength
+        inputSteps = config.inputSteps
+        stateSize = config.N
+        outputs = config.outputSize
+        inputSize = config.X_dim
+        lossSteps = config.lossSteps
+        inputs = .allocate(capacity: inputSteps * batch * inputSize)
+        clusterIDs = .allocate(capacity: batch)
+        labels = .allocate(capacity: batch)
+        states = .allocate(capacity: (steps + 1) * batch * stateSize)
+        dStates = .allocate(capacity: (steps + 1) * batch * stateSize)
+        logits = .allocate(capacity: lossSteps.count * batch * outputs)
+        dLogits = .allocate(capacity: lossSteps.count * batch * outputs)
+        if config.freeze_input {
+            // A fixed training set and a separate fixed validation set (the reference's frozen
+            // split leaves the validation set empty, A.7).
+            frozenTraining = FixedSamples(task: task, count: config.num_train_samples_per_epoch, seed: config.seed, index: 0)
+            frozenValidation = FixedSamples(task: task, count: config.num_test_samples_per_epoch, seed: config.seed, index: 1)
+        } else {
+            frozenTraining = nil; frozenValidation = nil
+        }
+    }
+
+    deinit {
+        inputs.deallocate(); clusterIDs.deallocate(); labels.deallocate()
+        states.deallocate(); dStates.deallocate(); logits.deallocate(); dLogits.deallocate()
+    }
+
+    /// Trains for num_epochs, calling `visit` at every checkpoint (every epoch start, every save,
+    /// and the end) and `shouldStop` with the fraction done after every minibatch.
+    public func train(visit: (Checkpoint) throws -> Void, shouldStop: (Double) -> Bool) throws -> TrainingHistory {
+        let epochs = config.num_epochs, batches = config.trainBatchesPerEpoch
+        var history = TrainingHistory(epochStatistics: [Double](repeating: .nan, count: epochs * 4),
+                                      learningRates: [Double](repeating: .nan, count: epochs))
+        var saveIndex = 0
+        func checkpoint(epoch e: Int, batch i: Int, isSave: Bool) throws {
+            try visit(Checkpoint(saveIndex: isSave ? saveIndex : nil,
+                                 epoch: Double(e) + Double(i) / Double(batches),
+                                 epochBoundary: i == 0 ? e : nil,
+                                 isInitial: e == 0 && i == 0, isFinal: false))
+            if isSave { saveIndex += 1 }
+        }
+        epochLoop: for e in 0..<epochs {
+            let saves = checkpoints.saves(inEpoch: e)
+            var stream = RandomStream(seed: config.seed, purpose: .trainingData, index: UInt64(e))
+            var noise = RandomStream(seed: config.seed, purpose: .unitNoise, index: UInt64(e))
+            var order = frozenTraining.map { Array(0..<$0.count) } ?? []
+            if !order.isEmpty { stream.shuffle(&order) }
+            var lossSum = 0.0, correct = 0
+            for i in 0..<batches {
+                let isSave = saves.contains(i)
+                if i == 0 || isSave { try checkpoint(epoch: e, batch: i, isSave: isSave) }
+                let size = min(batch, config.num_train_samples_per_epoch - i * batch)
+                if let frozen = frozenTraining {
+                    frozen.gather(order[(i * batch)..<(i * batch + size)], inputs: inputs, clusterIDs: clusterIDs, labels: labels)
+                } else {
+                    task.drawOnline(count: size, inputs: inputs, clusterIDs: clusterIDs, labels: labels, stream: &stream)
+                }
+                let (loss, batchCorrect) = trainingStep(size: size, noise: &noise, history: &history)
+                guard loss.isFinite else {
+                    history.divergence = .init(epoch: Double(e) + Double(i) / Double(batches),
+                                               message: "training loss became \(loss) at epoch \(e), minibatch \(i)")
+                    break epochLoop
+                }
+                lossSum += Double(loss)
+                correct += batchCorrect
+                if shouldStop((Double(e) + Double(i + 1) / Double(batches)) / Double(max(epochs, 1))) { throw RunCancelled() }
+            }
+            let (validationLoss, validationAccuracy) = validate(epoch: e)
+            history.epochStatistics.replaceSubrange((e * 4)..<(e * 4 + 4), with: [
+                lossSum / Double(batches), Double(correct) / Double(config.num_train_samples_per_epoch),
+                validationLoss, validationAccuracy])
+            guard validationLoss.isFinite, network.parameters.allFinite() else {
+                history.divergence = .init(epoch: Double(e + 1), message: validationLoss.isFinite
+                                           ? "weights became non-finite in epoch \(e)"
+                                           : "validation loss became \(validationLoss) in epoch \(e)")
+                break
+            }
+            schedule.epochEnded(validationLoss: validationLoss)
+            history.learningRates[e] = schedule.learningRate
+        }
+        if history.divergence == nil {
+            try visit(Checkpoint(saveIndex: saveIndex, epoch: Double(epochs), epochBoundary: epochs,
+                                 isInitial: epochs == 0, isFinal: true))
+        }
+        return history
+    }
+
+    /// Forward, loss, and (if the loss is > 0) backward and update. The inputs of the batch
+    /// are in `inputs[0]`; returns the batch loss and the number of correct samples.
+    private func trainingStep(size: Int, noise: inout RandomStream, history: inout TrainingHistory) -> (Float, Int) {
+        replicateInputs(size: size)
+        let parameters = network.parameters
+        parameters.zeroGradients()
+        network.cell.forward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
+                             states: states, training: true, noise: &noise)
+        let scale = 1 / Float(size * lossSteps.count)
+        var total: Float = 0
+        for (k, t) in lossSteps.enumerated() {
+            let y = logits + k * batch * outputs, dy = dLogits + k * batch * outputs
+            network.readout.forward(states + (t + 1) * size * stateSize, batch: size, logits: y)
+            total += Loss.evaluate(config.loss, logits: y, labels: labels, batch: size, outputs: outputs,
+                                   dLogits: dy, gradientScale: scale)
+        }
+        var loss = total * scale
+        loss += Loss.addL2(parameters, strength: config.l2_regularization, stateSize: stateSize)
+        let last = logits + (lossSteps.count - 1) * batch * outputs
+        let correct = Loss.correctCount(config.loss, logits: last, labels: labels, batch: size, outputs: outputs)
+        guard loss.isFinite else { return (loss, correct) }
+        // The reference skips the update when the loss is not > 0: with cce in Float32 this
+        // freezes the weights once every margin is large (C.2). The backward pass is then
+        // not needed at all.
+        guard loss > 0 else { history.skippedSteps += 1; return (loss, correct) }
+        dStates.update(repeating: 0, count: (steps + 1) * size * stateSize)
+        for (k, t) in lossSteps.enumerated() {
+            network.readout.backward(states + (t + 1) * size * stateSize, dLogits: dLogits + k * batch * outputs,
+                                     batch: size, dStates: dStates + (t + 1) * size * stateSize)
+        }
+        network.cell.backward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
+                              states: states, dStates: dStates)
+        optimizer.step(learningRate: schedule.learningRate)
+        history.optimizerSteps += 1
+        return (loss, correct)
+    }
+
+    /// The validation pass: fresh samples, no perturbations (except the reference's optional
+    /// always-on dropout), mean of the batch losses and overall accuracy.
+    private func validate(epoch e: Int) -> (Double, Double) {
+        var stream = RandomStream(seed: config.seed, purpose: .validationData, index: UInt64(e))
+        var noise = RandomStream(seed: config.seed, purpose: .unitNoise, index: UInt64(1 << 40) + UInt64(e))
+        let count = config.num_test_samples_per_epoch, batches = config.validationBatchesPerEpoch
+        var lossSum = 0.0, correct = 0
+        for i in 0..<batches {
+            let size = min(batch, count - i * batch)
+            if let frozen = frozenValidation {
+                frozen.gather((i * batch)..<(i * batch + size), inputs: inputs, clusterIDs: clusterIDs, labels: labels)
+            } else {
+                task.drawOnline(count: size, inputs: inputs, clusterIDs: clusterIDs, labels: labels, stream: &stream)
+            }
+            replicateInputs(size: size)
+            network.cell.forward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
+                                 states: states, training: false, noise: &noise)
+            var total: Float = 0
+            for t in lossSteps {
+                network.readout.forward(states + (t + 1) * size * stateSize, batch: size, logits: logits)
+                total += Loss.evaluate(config.loss, logits: logits, labels: labels, batch: size, outputs: outputs)
+            }
+            var loss = total / Float(size * lossSteps.count)
+            loss += Loss.l2Value(network.parameters, strength: config.l2_regularization, stateSize: stateSize)
+            lossSum += Double(loss)
+            correct += Loss.correctCount(config.loss, logits: logits, labels: labels, batch: size, outputs: outputs)
+        }
+        return (lossSum / Double(batches), Double(correct) / Double(count))
+    }
+
+    /// The task presents the same input at each of the S input steps: copy inputs[0] forward.
+    private func replicateInputs(size: Int) {
+        for s in 1..<max(inputSteps, 1) { (inputs + s * size * inputSize).update(from: inputs, count: size * inputSize) }
+    }
+}
+
+/// A fixed sample set (freeze_input).
+final class FixedSamples {
+    let count: Int, dimension: Int
+    var inputs: [Float], clusterIDs: [Int32], labels: [Int32]
+
+    init(task: GaussianClusterTask, count: Int, seed: Int, index: UInt64) {
+        self.count = count
+        dimension = task.dimension
+        inputs = [Float](repeating: 0, count: count * task.dimension)
+        clusterIDs = [Int32](repeating: 0, count: count)
+        labels = [Int32](repeating: 0, count: count)
+        var stream = RandomStream(seed: seed, purpose: .frozenData, index: index)
+        task.drawOnline(count: count, inputs: &inputs, clusterIDs: &clusterIDs, labels: &labels, stream: &stream)
+    }
+
+    func gather<S: Sequence>(_ indices: S, inputs target: UnsafeMutablePointer<Float>,
+                             clusterIDs targetIDs: UnsafeMutablePointer<Int32>, labels targetLabels: UnsafeMutablePointer<Int32>)
+    where S.Element == Int {
+        for (row, index) in indices.enumerated() {
+            for i in 0..<dimension { target[row * dimension + i] = inputs[index * dimension + i] }
+            targetIDs[row] = clusterIDs[index]
+            targetLabels[row] = labels[index]
+        }
+    }
+}

@@ -142,6 +142,21 @@ public final class Trainer {
     /// Forward, loss, and (if the loss is > 0) backward and update. The inputs of the batch
     /// are in `inputs[0]`; returns the batch loss and the number of correct samples.
     private func trainingStep(size: Int, noise: inout RandomStream, history: inout TrainingHistory) -> (Float, Int) {
+        let (loss, correct) = forwardAndLoss(size: size, noise: &noise)
+        guard loss.isFinite else { return (loss, correct) }
+        // The reference skips the update when the loss is not > 0: with cce in Float32 this
+        // freezes the weights once every margin is large (C.2). The backward pass is then
+        // not needed at all.
+        guard loss > 0 else { history.skippedSteps += 1; return (loss, correct) }
+        backward(size: size)
+        optimizer.step(learningRate: schedule.learningRate)
+        history.optimizerSteps += 1
+        return (loss, correct)
+    }
+
+    /// Training-mode forward pass over the batch in `inputs`, the loss (with the L2 term) and
+    /// dL/dlogits; zeroes the gradients and adds the L2 gradient.
+    func forwardAndLoss(size: Int, noise: inout RandomStream) -> (loss: Float, correct: Int) {
         replicateInputs(size: size)
         let parameters = network.parameters
         parameters.zeroGradients()
@@ -159,11 +174,11 @@ public final class Trainer {
         loss += Loss.addL2(parameters, strength: config.l2_regularization, stateSize: stateSize)
         let last = logits + (lossSteps.count - 1) * batch * outputs
         let correct = Loss.correctCount(config.loss, logits: last, labels: labels, batch: size, outputs: outputs)
-        guard loss.isFinite else { return (loss, correct) }
-        // The reference skips the update when the loss is not > 0: with cce in Float32 this
-        // freezes the weights once every margin is large (C.2). The backward pass is then
-        // not needed at all.
-        guard loss > 0 else { history.skippedSteps += 1; return (loss, correct) }
+        return (loss, correct)
+    }
+
+    /// Back-propagates dL/dlogits of the last `forwardAndLoss` into the parameter gradients.
+    func backward(size: Int) {
         dStates.update(repeating: 0, count: (steps + 1) * size * stateSize)
         for (k, t) in lossSteps.enumerated() {
             network.readout.backward(states + (t + 1) * size * stateSize, dLogits: dLogits + k * batch * outputs,
@@ -171,9 +186,6 @@ public final class Trainer {
         }
         network.cell.backward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
                               states: states, dStates: dStates)
-        optimizer.step(learningRate: schedule.learningRate)
-        history.optimizerSteps += 1
-        return (loss, correct)
     }
 
     /// The validation pass: fresh samples, no perturbations (except the reference's optional

@@ -1,0 +1,110 @@
+import Testing
+@testable import Engine
+
+@Suite struct TrainingTests {
+    static func small(_ extra: [String: ConfigValue] = [:]) throws -> RunConfig {
+        var values: [String: ConfigValue] = [
+            "N": .number(40), "X_dim": .number(40), "X_clusters": .number(10), "num_epochs": .number(6),
+            "num_train_samples_per_epoch": .number(200), "learning_rate": .number(5e-3), "analyses": .list([]),
+            "seed": .number(3)]
+        for (k, v) in extra { values[k] = v }
+        return try RunConfig(values)
+    }
+
+    @Test func checkpointSchedules() {
+        #expect(CheckpointSchedule(saves: .perEpoch(1), epochs: 3, batchesPerEpoch: 80).saveEpochs == [0, 1, 2, 3])
+        let twice = CheckpointSchedule(saves: .perEpoch(2), epochs: 2, batchesPerEpoch: 80)
+        #expect(twice.saves(inEpoch: 0) == [0, 40] && twice.saveEpochs == [0, 0.5, 1, 1.5, 2])
+        #expect(twice.saveUpdates == [0, 40, 80, 120, 160])
+        #expect(CheckpointSchedule(saves: .perEpoch(3), epochs: 1, batchesPerEpoch: 80).saves(inEpoch: 0) == [0, 27, 54])
+        #expect(CheckpointSchedule(saves: .everyEpochs(20), epochs: 200, batchesPerEpoch: 1).count == 11)
+        #expect(CheckpointSchedule(saves: .schedule([1, 0, 2]), epochs: 3, batchesPerEpoch: 10).saveEpochs == [0, 2, 2.5, 3])
+        #expect(CheckpointSchedule(saves: .perEpoch(1), epochs: 0, batchesPerEpoch: 10).saveEpochs == [0])
+    }
+
+    @Test func theSameConfigGivesBitIdenticalResults() throws {
+        let c = try Self.small(["analyses": .list([.string("acc_over_training")]), "dropout_p": .number(0.1),
+                                "unit_injected_noise": .number(0.05)])
+        let a = try Run.execute(c).metrics, b = try Run.execute(c).metrics
+        for name in ["epoch_stats", "learning_rate", "acc_over_training", "loss_over_training", "optimizer_steps"] {
+            #expect(a[name]!.map(\.bitPattern) == b[name]!.map(\.bitPattern), "\(name)")
+        }
+        let other = try Run.execute(try Self.small(["analyses": .list([.string("acc_over_training")]), "seed": .number(4)])).metrics
+        #expect(other["epoch_stats"]! != a["epoch_stats"]!)
+    }
+
+    @Test func resultsHaveTheDeclaredShapes() throws {
+        let c = try Self.small(["analyses": .list([.string("acc_over_training")]), "saves_per_epoch": .number(2)])
+        let result = try Run.execute(c)
+        for spec in Run.results(c) {
+            #expect(result.metrics[spec.name]?.count == spec.count, "\(spec.name)")
+        }
+        #expect(result.metrics["acc_over_training"]!.allSatisfy { $0.isFinite })
+        #expect(result.metrics["acc_over_training"]!.last! > 0.9)
+    }
+
+    /// With cce in Float32 the batch loss underflows to exactly 0 once every margin exceeds
+    /// ~16.6; the update is then skipped, as in the reference, and the weights freeze.
+    @Test func crossEntropyFreezeInFloat32() throws {
+        var logits: [Float] = [17, 0, 0, 17]
+        #expect(Loss.evaluate(.cce, logits: logits, labels: [0, 1], batch: 2, outputs: 2) == 0)
+        logits = [15, 0, 0, 15]
+        #expect(Loss.evaluate(.cce, logits: logits, labels: [0, 1], batch: 2, outputs: 2) > 0)
+
+        let c = try Self.small(["num_epochs": .number(12), "learning_rate": .number(1e-2), "learning_patience": .number(1)])
+        let network = Network(config: c, maxTrainingBatch: c.batch_size)
+        try network.initialize()
+        let trainer = Trainer(config: c, network: network, task: GaussianClusterTask(c))
+        var snapshots: [[Float]] = []
+        let history = try trainer.train(visit: { _ in snapshots.append(network.parameters.snapshot()) }, shouldStop: { _ in false })
+        #expect(history.skippedSteps > 0)
+        #expect(history.optimizerSteps + history.skippedSteps == 12 * c.trainBatchesPerEpoch)
+        // Once a whole epoch has zero loss, the weights stop changing: the last checkpoints are identical.
+        let zeroEpochs = (0..<12).filter { history.epochStatistics[$0 * 4] == 0 }
+        #expect(!zeroEpochs.isEmpty, "training never reached a zero loss")
+        if let first = zeroEpochs.first, first < 11 {
+            #expect(snapshots[first] != snapshots[0])
+            #expect(snapshots[first + 1] == snapshots.last!)
+        }
+        // ... while the plateau scheduler keeps halving the unused learning rate.
+        #expect(history.learningRates.last! < c.learning_rate)
+    }
+
+    @Test func divergenceIsAResultWithTheEpoch() throws {
+        let c = try Self.small(["hid_nonlin": .string("relu"), "learning_rate": .number(1e4), "optimizer": .string("sgd"),
+                                "loss": .string("mse"), "g_radius": .number(250), "analyses": .list([.string("acc_over_training")])])
+        let result = try Run.execute(c)
+        let divergence = try #require(result.divergence)
+        #expect(divergence.contains("epoch"))
+        let epoch = result.metrics["diverged_epoch"]![0]
+        #expect(epoch.isFinite && epoch < 6)
+        #expect(result.metrics["acc_over_training"]![0].isFinite)     // the untrained checkpoint was analysed
+        #expect(result.metrics["acc_over_training"]!.last!.isNaN)     // the final one never came
+    }
+
+    @Test func cancellationStopsTheRun() throws {
+        let c = try Self.small()
+        var calls = 0
+        #expect(throws: RunCancelled.self) {
+            _ = try Run.execute(c, shouldStop: { _ in calls += 1; return calls == 5 })
+        }
+        #expect(calls == 5)
+    }
+
+    @Test func everyOptimizerSchedulerAndNetworkTrains() throws {
+        let variants: [[String: ConfigValue]] = [
+            ["optimizer": .string("sgd"), "momentum": .number(0.9), "learning_rate": .number(0.05), "scheduler": .string("steplr")],
+            ["optimizer": .string("adam"), "scheduler": .string("cyclic"), "loss": .string("mse")],
+            ["optimizer": .string("rmsprop"), "scheduler": .string("onecyclelr_4e4"), "patience_before_stopping": .number(6),
+             "learning_patience": .number(2), "scheduler_factor": .number(10), "loss": .string("mse_scalar")],
+            ["network": .string("feedforward"), "n_lag": .number(2), "loss": .string("mse")],
+            ["freeze_input": .bool(true), "dropout_p": .number(0.2), "hid_nonlin": .string("relu")],
+        ]
+        for variant in variants {
+            let result = try Run.execute(try Self.small(variant))
+            let stats = result.metrics["epoch_stats"]!
+            #expect(result.divergence == nil, "\(variant)")
+            #expect(stats[stats.count - 1] > 0.85, "\(variant): final validation accuracy \(stats[stats.count - 1])")
+        }
+    }
+}

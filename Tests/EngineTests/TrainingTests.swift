@@ -51,7 +51,7 @@ import Testing
         logits = [15, 0, 0, 15]
         #expect(Loss.evaluate(.cce, logits: logits, labels: [0, 1], batch: 2, outputs: 2) > 0)
 
-        let c = try Self.small(["num_epochs": .number(12), "learning_rate": .number(1e-2), "learning_patience": .number(1)])
+        let c = try Self.small(["num_epochs": .number(12), "learning_rate": .number(1e-2)])
         let network = Network(config: c, maxTrainingBatch: c.batch_size)
         try network.initialize()
         let trainer = Trainer(config: c, network: network, task: GaussianClusterTask(c))
@@ -66,8 +66,6 @@ import Testing
             #expect(snapshots[first] != snapshots[0])
             #expect(snapshots[first + 1] == snapshots.last!)
         }
-        // ... while the plateau scheduler keeps halving the unused learning rate.
-        #expect(history.learningRates.last! < c.learning_rate)
     }
 
     @Test func divergenceIsAResultWithTheEpoch() throws {

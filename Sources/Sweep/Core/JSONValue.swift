@@ -24,6 +24,13 @@ public struct JSONObject: Hashable, Sendable, Sequence {
         for (key, value) in members { self[key] = value }
     }
 
+    /// Builds an object in O(n) from members whose keys are already known to be distinct
+    /// (the parser has checked them); the keyed initialiser is O(n^2) on large objects.
+    public init(uniqueMembers: [Member]) {
+        assert(Set(uniqueMembers.map(\.key)).count == uniqueMembers.count, "keys must be distinct")
+        members = uniqueMembers
+    }
+
     public var keys: [String] { members.map(\.key) }
     public var count: Int { members.count }
     public var isEmpty: Bool { members.isEmpty }

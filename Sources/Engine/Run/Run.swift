@@ -64,7 +64,7 @@ public enum Run {
         return RunResult(metrics: metrics, divergence: history.divergence?.message)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
+    public static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 }

@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+
+/// sweep-mpi: runs the recurrent-network experiments of a paper as one distributed sweep.
+@main
+struct SweepMPI: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "sweep-mpi",
+        abstract: "Run recurrent-network experiments as one distributed sweep into one HDF5 file.",
+        discussion: """
+            Run a sweep on P ranks:      mpirun -n 8 sweep-mpi sweeps/fig5.json
+            Error bars from the file:    sweep-mpi stats results/fig5.h5 --metric dim_layers
+            Exit codes: 0 finished; 64 usage; 65 bad sweep or config; 66 input unreadable;
+            73 output not writable or from another sweep; 74 I/O error; 75 interrupted (rerun to resume).
+            """,
+        version: version,
+        subcommands: [RunCommand.self, PlanCommand.self, StatusCommand.self, StatsCommand.self,
+                      TrainCommand.self, BenchCommand.self],
+        defaultSubcommand: RunCommand.self)
+
+    /// Parses and runs the command; under mpirun only rank 0 prints argument errors, and every
+    /// rank exits with the same status.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+        } catch let failure as CommandFailure {
+            if LaunchEnvironment.isRankZero {
+                FileHandle.standardError.write(Data("sweep-mpi: error: \(failure.message)\n".utf8))
+            }
+            Foundation.exit(failure.code)
+        } catch {
+            let code = exitCode(for: error)
+            if LaunchEnvironment.isRankZero || code == .success {
+                let message = fullMessage(for: error)
+                if !message.isEmpty {
+                    if code == .success {
+                        print(message)
+                    } else {
+                        FileHandle.standardError.write(Data((prefixed(message) + "\n").utf8))
+                    }
+                }
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
+
+    private static func prefixed(_ message: String) -> String {
+        message.hasPrefix("Error:") || message.hasPrefix("Usage:") || message.hasPrefix("sweep-mpi:")
+            ? message : "sweep-mpi: error: " + message
+    }
+}
+
+/// What the launcher (mpirun, srun) tells a process before MPI is initialised.
+enum LaunchEnvironment {
+    static var rank: Int {
+        let environment = ProcessInfo.processInfo.environment
+        for key in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "SLURM_PROCID", "PMI_RANK"] {
+            if let value = environment[key], let rank = Int(value) { return rank }
+        }
+        return 0
+    }
+    static var isRankZero: Bool { rank == 0 }
+}
+
+/// An error that carries its own exit status and a one-line message.
+struct CommandFailure: Error, CustomStringConvertible {
+    var code: Int32
+    var message: String
+    var description: String { message }
+}
+
+extension CommandFailure {
+    /// Reads a text file, or fails with 66 (EX_NOINPUT).
+    static func readText(_ path: String, what: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
+            throw CommandFailure(code: 66, message: "\(what) \(path) \(reason)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw CommandFailure(code: 65, message: "\(what) \(path) is not UTF-8 text")
+        }
+        return text
+    }
+}

@@ -92,3 +92,80 @@ public enum LAPACK {
         if info != 0 { throw LinearAlgebraError(routine: "dgesv", info: info) }
     }
 }
+
+// MARK: - Allocation-free variants for per-step use (analyses run these thousands of times per network)
+
+/// Workspace of a reduced QR (dgeqrf + dorgqr) of a column-major m x n matrix, allocated once.
+public final class QRWorkspace {
+    public let rows: Int, columns: Int
+    let tau: UnsafeMutablePointer<Double>        // [n] Householder scalars
+    let work: UnsafeMutablePointer<Double>       // [workCount]
+    let workCount: Int
+
+    /// Sizes the workspace for m x n matrices (m >= n >= 1) by LAPACK's own workspace queries.
+    public init(rows m: Int, columns n: Int) {
+        precondition(m >= n && n >= 1, "QRWorkspace needs rows >= columns >= 1 (got \(m) x \(n))")
+        rows = m; columns = n
+        var rowCount = Int32(m), columnCount = Int32(n), reflectors = Int32(n), lda = Int32(m), info: Int32 = 0
+        var lwork: Int32 = -1, factorQuery = 0.0, generateQuery = 0.0, dummy = 0.0, dummyTau = 0.0
+        dgeqrf_(&rowCount, &columnCount, &dummy, &lda, &dummyTau, &factorQuery, &lwork, &info)
+        dorgqr_(&rowCount, &columnCount, &reflectors, &dummy, &lda, &dummyTau, &generateQuery, &lwork, &info)
+        workCount = max(Int(factorQuery), Int(generateQuery), n)
+        tau = .allocate(capacity: n)
+        work = .allocate(capacity: workCount)
+    }
+
+    deinit {
+        tau.deallocate()
+        work.deallocate()
+    }
+}
+
+/// Workspace of a symmetric eigen-decomposition (dsyev) of an n x n matrix, allocated once.
+public final class SymmetricEigenWorkspace {
+    public let order: Int
+    let work: UnsafeMutablePointer<Double>
+    let workCount: Int
+
+    public init(order n: Int) {
+        precondition(n >= 1, "SymmetricEigenWorkspace needs n >= 1 (got \(n))")
+        order = n
+        var size = Int32(n), lda = Int32(n), info: Int32 = 0, lwork: Int32 = -1
+        var jobVectors = CChar(UInt8(ascii: "V")), upper = CChar(UInt8(ascii: "U"))
+        var query = 0.0, dummy = 0.0, dummyValue = 0.0
+        dsyev_(&jobVectors, &upper, &size, &dummy, &lda, &dummyValue, &query, &lwork, &info)
+        workCount = max(Int(query), 3 * n)
+        work = .allocate(capacity: workCount)
+    }
+
+    deinit { work.deallocate() }
+}
+
+extension LAPACK {
+    /// `reducedQR(_:m:n:rDiagonal:)` without allocation: the workspace must have been made for
+    /// exactly these sizes. On return `a` (column-major m x n) holds Q and `rDiagonal` [n] the diagonal of R.
+    public static func reducedQR(_ a: UnsafeMutablePointer<Double>, m: Int, n: Int,
+                                 rDiagonal: UnsafeMutablePointer<Double>, workspace: QRWorkspace) throws {
+        precondition(workspace.rows == m && workspace.columns == n, "QRWorkspace is for \(workspace.rows) x \(workspace.columns), not \(m) x \(n)")
+        var rows = Int32(m), columns = Int32(n), reflectors = Int32(n), lda = Int32(m), info: Int32 = 0
+        var lwork = Int32(workspace.workCount)
+        dgeqrf_(&rows, &columns, a, &lda, workspace.tau, workspace.work, &lwork, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dgeqrf", info: info) }
+        for j in 0..<n { rDiagonal[j] = a[j * m + j] }
+        dorgqr_(&rows, &columns, &reflectors, a, &lda, workspace.tau, workspace.work, &lwork, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dorgqr", info: info) }
+    }
+
+    /// `symmetricEigen(_:n:)` without allocation. `a` must hold the full symmetric matrix (LAPACK reads
+    /// the column-major upper triangle, i.e. the row-major lower one). On return `a` holds the eigenvectors
+    /// (eigenvector k is a[k*n ..< (k+1)*n]) and `eigenvalues` [n] the eigenvalues in ascending order.
+    public static func symmetricEigen(_ a: UnsafeMutablePointer<Double>, n: Int,
+                                      eigenvalues: UnsafeMutablePointer<Double>,
+                                      workspace: SymmetricEigenWorkspace) throws {
+        precondition(workspace.order == n, "SymmetricEigenWorkspace is for n = \(workspace.order), not \(n)")
+        var order = Int32(n), lda = Int32(n), info: Int32 = 0, lwork = Int32(workspace.workCount)
+        var jobVectors = CChar(UInt8(ascii: "V")), upper = CChar(UInt8(ascii: "U"))
+        dsyev_(&jobVectors, &upper, &order, a, &lda, eigenvalues, workspace.work, &lwork, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dsyev", info: info) }
+    }
+}

@@ -33,14 +33,36 @@ import Testing
         #expect(other["epoch_stats"]! != a["epoch_stats"]!)
     }
 
-    @Test func resultsHaveTheDeclaredShapes() throws {
-        let c = try Self.small(["analyses": .list([.string("acc_over_training")]), "saves_per_epoch": .number(2)])
+    @Test(arguments: ["vanilla_rnn", "feedforward"])
+    func everyAnalysisFillsItsDeclaredShape(network: String) throws {
+        let all = AnalysisKind.allCases.filter { network == "vanilla_rnn" || $0 != .lyapunov }
+        let c = try Self.small(["analyses": .list(all.map { .string($0.rawValue) }), "saves_per_epoch": .number(2),
+                                "network": .string(network), "n_lag": .number(network == "feedforward" ? 2 : 10),
+                                "dim_samples": .number(100), "holdout_samples": .number(100), "acc_samples": .number(100),
+                                "pca_samples": .number(100), "pca_points": .number(50), "pca_time_steps": .number(12),
+                                "lyap_max_steps": .number(50), "lyap_epochs": .list([.number(0), .number(2), .number(-1)])])
         let result = try Run.execute(c)
         for spec in Run.results(c) {
             #expect(result.metrics[spec.name]?.count == spec.count, "\(spec.name)")
         }
-        #expect(result.metrics["acc_over_training"]!.allSatisfy { $0.isFinite })
-        #expect(result.metrics["acc_over_training"]!.last! > 0.9)
+        let m = result.metrics
+        #expect(m["acc_over_training"]!.allSatisfy { $0.isFinite })
+        #expect(m["acc_over_training"]!.last! > 0.9)
+        #expect(m["dim_through_training"]!.allSatisfy { $0 >= 1 })
+        let layers = c.analysisLayers
+        // The input layer is the same before and after training; hidden layers are not.
+        #expect(m["dim_layers"]![0] == m["dim_layers"]![layers])
+        #expect(m["dim_layers"]![layers - 1] != m["dim_layers"]![2 * layers - 1])
+        // dim_through_training's last save is the trained network's state after T steps.
+        #expect(m["dim_through_training"]!.last! == m["dim_layers"]![layers + c.sequenceLength])
+        #expect(m["saturation_fraction"]![0].isNaN && m["saturation_derivative"]![1] > 0)
+        #expect(m["clust_holdout"]![0...(2 * c.holdoutLayers - 1)].allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(m["pca_explained"]![0] >= m["pca_explained"]![1])
+        if network == "vanilla_rnn" {
+            #expect(m["lyap_epochs"]! == [0, 2, 6])
+            #expect(m["lyap"]!.allSatisfy { $0.isFinite })
+            #expect(m["lyap"]![0] >= m["lyap"]![1])
+        }
     }
 
     /// With cce in Float32 the batch loss underflows to exactly 0 once every margin exceeds

@@ -57,6 +57,9 @@ public struct RunConfig: Sendable {
     public var lyap_exponents: Int
     public var lyap_max_steps: Int
     public var lyap_max_ics: Int
+    /// Per initial condition, stop once the running estimates settle below this (the reference's
+    /// 2e-4 rule); 0 runs every initial condition for lyap_max_steps steps.
+    public var lyap_step_tolerance: Double
     public var pca_samples: Int
     public var pca_points: Int
     public var pca_time_steps: Int
@@ -140,6 +143,7 @@ public struct RunConfig: Sendable {
         lyap_exponents = try r.integer("lyap_exponents", default: 10, 1...65_536)
         lyap_max_steps = try r.integer("lyap_max_steps", default: 1000, 1...10_000_000)
         lyap_max_ics = try r.integer("lyap_max_ics", default: 10, 1...10_000)
+        lyap_step_tolerance = try r.number("lyap_step_tolerance", default: 0, .nonNegative)
         pca_samples = try r.integer("pca_samples", default: 800, 2...sizeLimit)
         pca_points = try r.integer("pca_points", default: 600, 1...sizeLimit)
         pca_time_steps = try r.integer("pca_time_steps", default: 32, 1...100_000)

@@ -56,6 +56,8 @@ public final class FeedforwardStack: RecurrentCell {
         biases.update(repeating: 0, count: layers * n)
     }
 
+    public func autonomousDynamics() -> (any TangentDynamics)? { nil }
+
     public func forward(inputs: UnsafePointer<Float>, inputSteps: Int, steps: Int, batch: Int,
                         states: UnsafeMutablePointer<Float>, training: Bool, noise: inout RandomStream) {
         let n = stateSize, bn = batch * n

@@ -27,4 +27,8 @@ public protocol RecurrentCell: AnyObject {
     /// parameter gradients into the parameter store's gradient buffer.
     func backward(inputs: UnsafePointer<Float>, inputSteps: Int, steps: Int, batch: Int,
                   states: UnsafePointer<Float>, dStates: UnsafeMutablePointer<Float>)
+
+    /// The autonomous (zero-input) dynamics with the current weights, for the Lyapunov
+    /// analysis; nil for a cell without recurrent dynamics.
+    func autonomousDynamics() -> (any TangentDynamics)?
 }

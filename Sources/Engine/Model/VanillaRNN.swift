@@ -62,6 +62,10 @@ public final class VanillaRNNCell: RecurrentCell {
         bias.update(repeating: 0, count: n)
     }
 
+    public func autonomousDynamics() -> (any TangentDynamics)? {
+        AutonomousRNNMap(recurrentWeights: recurrentWeights, bias: bias, dimension: stateSize, nonlinearity: nonlinearity)
+    }
+
     public func forward(inputs: UnsafePointer<Float>, inputSteps: Int, steps: Int, batch: Int,
                         states: UnsafeMutablePointer<Float>, training: Bool, noise: inout RandomStream) {
         let n = stateSize, d = inputSize, bn = batch * n

@@ -40,7 +40,12 @@ final class AnalysisSuite {
         for kind in config.analyses {
             switch kind {
             case .accOverTraining: types.append(AccuracyOverTraining.self)
-            default: break // PENDING-ANALYSES
+            case .dimLayers: types.append(DimensionalityOverLayers.self)
+            case .dimThroughTraining: types.append(DimensionalityThroughTraining.self)
+            case .clustHoldout: types.append(ClusterHoldoutAnalysis.self)
+            case .lyapunov: types.append(LyapunovAnalysis.self)
+            case .pca: types.append(PCASnapshotsAnalysis.self)
+            case .saturation: types.append(SaturationAnalysis.self)
             }
         }
         return types

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct ActivationTests {
     @Test func fastTanhIsAccurateToFloatPrecision() {
-        var worst: Float = 0
+        var worst: Float = 0, largest: Float = 0
         var values: [Float] = stride(from: -12.0, through: 12.0, by: 0.000731).map { Float($0) }
         values += [0, -0.0, 1e-30, -3e-5, 0.0004, 7.9, 9, -9, 50, -50]
         var output = values
@@ -12,9 +12,11 @@ import Testing
         for (x, y) in zip(values, output) {
             let exact = Foundation.tanh(Double(x))
             worst = max(worst, Float(abs(Double(y) - exact)))
-            #expect(abs(y) <= 1)
+            largest = max(largest, abs(y))
         }
-        #expect(worst < 3e-7, "max |fastTanh - tanh| = \(worst)")
+        // Float's spacing near 1 is 6e-8: a few ulp.
+        #expect(worst < 5e-7, "max |fastTanh - tanh| = \(worst)")
+        #expect(largest <= 1)
         // odd symmetry and saturation
         var pair: [Float] = [0.3, -0.3, 20, -20]
         fastTanh(&pair, count: 4)

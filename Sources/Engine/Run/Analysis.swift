@@ -56,7 +56,6 @@ final class AnalysisSuite {
     }
 
     func visit(_ checkpoint: Checkpoint, _ context: AnalysisContext) throws {
-        context.evaluator.generation += 1
         for analysis in analyses { try analysis.visit(checkpoint, context) }
     }
 

@@ -25,50 +25,56 @@ public final class EvaluationSet {
 }
 
 /// Runs the network, without training perturbations, on evaluation sets, keeping every state:
-/// states [steps+1, M, N]. One run serves every analysis that needs the same set at the same
-/// checkpoint (the result is cached until the weights change).
+/// states [steps+1, M, N], one buffer per set size, allocated once. A run is reused until the
+/// weights change: with cce the weights freeze once the loss is exactly 0, and the analyses of
+/// every later checkpoint then cost no forward pass.
 public final class Evaluator {
     let config: RunConfig
     let network: Network
     let task: GaussianClusterTask
     private var sets: [Int: EvaluationSet] = [:]
-    let states: UnsafeMutablePointer<Float>
-    let capacity: Int
+    /// Per set size: the states buffer, its step capacity, and what it holds.
+    private var buffers: [Int: (states: UnsafeMutablePointer<Float>, capacity: Int, steps: Int, version: Int)] = [:]
     let logits: UnsafeMutablePointer<Float>     // [M, C']
-    private var cached: (samples: Int, steps: Int, generation: Int)? = nil
-    /// Incremented whenever the weights change (at each checkpoint visit).
-    public var generation = 0
+    /// Identifies the current weights (the trainer's update count); set at each checkpoint.
+    public var weightsVersion = 0
 
     /// The (samples, steps) of every evaluation the enabled analyses will request.
     static func plannedSets(_ c: RunConfig) -> [(samples: Int, steps: Int)] {
         let t = c.sequenceLength
-        let padded = c.network == .vanillaRNN ? max(c.dim_time_steps, t) : t
         var sets: [(Int, Int)] = []
         for analysis in c.analyses {
             switch analysis {
-            case .dimLayers, .saturation, .dimThroughTraining: sets.append((c.dim_samples, padded))
+            case .dimLayers, .saturation, .dimThroughTraining: sets.append((c.dim_samples, layerSteps(c)))
             case .clustHoldout: sets.append((c.holdout_samples, t))
             case .accOverTraining: sets.append((c.acc_samples, t))
-            case .pca: sets.append((c.pca_samples, c.network == .vanillaRNN ? c.pca_time_steps : t))
+            case .pca: sets.append((c.pca_samples, PCASnapshotsAnalysis.steps(c)))
             case .lyapunov: break
             }
         }
         return sets
     }
 
+    /// Steps per set size, the largest requested.
+    static func plannedBuffers(_ c: RunConfig) -> [Int: Int] {
+        var steps: [Int: Int] = [:]
+        for (samples, s) in plannedSets(c) { steps[samples] = max(steps[samples] ?? 0, s) }
+        return steps
+    }
+
     init(config: RunConfig, network: Network, task: GaussianClusterTask) {
         self.config = config
         self.network = network
         self.task = task
-        let planned = Self.plannedSets(config)
-        let maxSamples = planned.map(\.samples).max() ?? 1
-        capacity = planned.map { ($0.steps + 1) * $0.samples * config.N }.max() ?? 1
-        states = .allocate(capacity: max(1, capacity))
-        logits = .allocate(capacity: max(1, maxSamples * config.outputSize))
+        for (samples, steps) in Self.plannedBuffers(config) {
+            let states = UnsafeMutablePointer<Float>.allocate(capacity: (steps + 1) * samples * config.N)
+            buffers[samples] = (states, steps, -1, -1)
+        }
+        logits = .allocate(capacity: max(1, (Self.plannedBuffers(config).keys.max() ?? 1) * config.outputSize))
     }
 
     deinit {
-        states.deallocate()
+        for buffer in buffers.values { buffer.states.deallocate() }
         logits.deallocate()
     }
 
@@ -81,22 +87,25 @@ public final class Evaluator {
 
     /// States [steps+1, M, N] of the current network on `set`.
     public func run(_ set: EvaluationSet, steps: Int) -> UnsafePointer<Float> {
-        if let cached, cached.samples == set.count, cached.steps >= steps, cached.generation == generation {
-            return UnsafePointer(states)
+        guard var buffer = buffers[set.count], steps <= buffer.capacity else {
+            preconditionFailure("evaluation of \(set.count) samples over \(steps) steps not planned in Evaluator.plannedSets")
         }
-        precondition((steps + 1) * set.count * config.N <= capacity, "evaluation not planned in Evaluator.plannedSets")
-        var noise = RandomStream(seed: config.seed, purpose: .unitNoise, index: UInt64(2 << 40) + UInt64(generation))
+        if buffer.version == weightsVersion, buffer.steps >= steps { return UnsafePointer(buffer.states) }
+        // Always run the full capacity: a later request for more steps on the same weights is then free.
+        var noise = RandomStream(seed: config.seed, purpose: .unitNoise, index: UInt64(2 << 40) + UInt64(weightsVersion))
         set.inputs.withUnsafeBufferPointer { inputs in
-            network.cell.forward(inputs: inputs.baseAddress!, inputSteps: config.inputSteps, steps: steps,
-                                 batch: set.count, states: states, training: false, noise: &noise)
+            network.cell.forward(inputs: inputs.baseAddress!, inputSteps: config.inputSteps, steps: buffer.capacity,
+                                 batch: set.count, states: buffer.states, training: false, noise: &noise)
         }
-        cached = (set.count, steps, generation)
-        return UnsafePointer(states)
+        buffer.steps = buffer.capacity
+        buffer.version = weightsVersion
+        buffers[set.count] = buffer
+        return UnsafePointer(buffer.states)
     }
 
-    /// Readout of the states after `step` steps of the last run: logits [M, C'].
+    /// Readout of the states after `step` steps of the last run on `set`: logits [M, C'].
     public func logits(_ set: EvaluationSet, afterSteps step: Int) -> UnsafePointer<Float> {
-        network.readout.forward(states + step * set.count * config.N, batch: set.count, logits: logits)
+        network.readout.forward(buffers[set.count]!.states + step * set.count * config.N, batch: set.count, logits: logits)
         return UnsafePointer(logits)
     }
 }

@@ -45,6 +45,7 @@ public enum Run {
         var analysisTime = Duration.zero
         let history = try trainer.train(visit: { checkpoint in
             let before = clock.now
+            evaluator.weightsVersion = trainer.updates
             try suite.visit(checkpoint, context)
             analysisTime += clock.now - before
         }, shouldStop: shouldStop)

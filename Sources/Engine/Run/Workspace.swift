@@ -8,11 +8,9 @@ enum Workspace {
         floats += 4 * (parameters + outputs * n + outputs)               // values, gradients, 2 optimizer buffers
         floats += 2 * t * b * n                                          // cell training workspace
         floats += 2 * (t + 1) * b * n + c.inputSteps * b * d             // trainer buffers
-        let evaluation = Evaluator.plannedSets(c)
-        let maxSamples = evaluation.map(\.samples).max() ?? 0
-        let maxSteps = evaluation.map(\.steps).max() ?? 0
-        floats += (maxSteps + 1) * maxSamples * n                        // evaluation states
-        floats += evaluation.reduce(0) { $0 + $1.samples * d * c.inputSteps }   // evaluation inputs
+        for (samples, steps) in Evaluator.plannedBuffers(c) {
+            floats += (steps + 1) * samples * n + samples * d * c.inputSteps   // evaluation states and inputs
+        }
         if c.freeze_input { floats += (c.num_train_samples_per_epoch + c.num_test_samples_per_epoch) * d }
         var doubles = n * n * 3                                          // analysis copies of the weights
         if c.analyses.contains(.clustHoldout) { doubles += c.holdout_samples * (max(n, d) + 1) + (max(n, d) + 1) * (max(n, d) + 1) * 2 }

@@ -33,6 +33,8 @@ public final class Trainer {
     let optimizer: Optimizer
     public private(set) var schedule: LearningRateSchedule
     public let checkpoints: CheckpointSchedule
+    /// Optimiser updates so far: identifies the current weights.
+    public var updates: Int { optimizer.steps }
 
     let batch: Int, steps: Int, inputSteps: Int, stateSize: Int, outputs: Int, inputSize: Int
     let lossSteps: Range<Int>

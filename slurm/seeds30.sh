@@ -32,7 +32,8 @@
 #SBATCH --output=logs/%x-%j.out
 # A requeued job keeps its job id: append so the log of every run of the job stays in one file.
 #SBATCH --open-mode=append
-# USR1 to the batch shell only (B:), 300 s before the time limit; must exceed GRACE.
+# USR1 to the batch shell only (B:), 300 s before the time limit; must exceed GRACE (and a job
+# with --time under 5 minutes is told to stop as soon as it starts).
 #SBATCH --signal=B:USR1@300
 # Slurm may requeue the job (node failure, preemption); the sweep resumes the same file.
 #SBATCH --requeue
@@ -76,17 +77,24 @@ esac
 # Both launchers relay USR1 to every rank, which then drains. SIGTERM is NOT relayed: srun answers
 # it by killing the job step, mpirun by killing the ranks, so a trapped TERM is passed on as USR1.
 # (On scancel or at the time limit Slurm also sends TERM to srun's ranks directly.)
+launcher_pid=
 requeue_wanted=0
+stop_requested=0
 relayed=0
 interrupted=0
-on_signal() {
-    interrupted=1
-    [[ $1 == USR1 ]] && requeue_wanted=1 # the time-limit warning, or scancel --signal=USR1 --batch
-    if ((relayed == 0)); then
+relay_stop() {
+    if ((stop_requested && !relayed)) && [[ -n $launcher_pid ]]; then
         relayed=1
-        log "got SIG$1: telling the sweep to stop (trials in flight get ${grace}s)"
+        log "telling the sweep to stop (trials in flight get ${grace}s)"
         kill -USR1 "$launcher_pid" 2>/dev/null
     fi
+}
+on_signal() {
+    log "got SIG$1"
+    interrupted=1
+    stop_requested=1
+    [[ $1 == USR1 ]] && requeue_wanted=1 # the time-limit warning, or scancel --signal=USR1 --batch
+    relay_stop
 }
 trap 'on_signal USR1' USR1
 trap 'on_signal TERM' TERM
@@ -94,6 +102,7 @@ trap 'on_signal TERM' TERM
 log "job $SLURM_JOB_ID run $((${SLURM_RESTART_COUNT:-0} + 1)), $SLURM_NTASKS ranks on $SLURM_JOB_NODELIST: ${command[*]}"
 "${command[@]}" &
 launcher_pid=$!
+relay_stop # a signal that came before the launch
 # A trapped signal interrupts `wait`; wait again until the launcher itself has exited.
 status=
 while :; do
@@ -109,7 +118,9 @@ done
 case $status in
     0) log "sweep finished: every trial is done, failed or diverged" ;;
     75)
-        if ((requeue_wanted)) && ((${SLURM_RESTART_COUNT:-0} < max_requeues)); then
+        if ((requeue_wanted && ${SLURM_RESTART_COUNT:-0} >= max_requeues)); then
+            log "sweep stopped cleanly; not requeued: the job was already requeued $max_requeues times (MAX_REQUEUES)"
+        elif ((requeue_wanted)); then
             log "sweep stopped cleanly; requeueing job $SLURM_JOB_ID to resume the same file"
             scontrol requeue "$SLURM_JOB_ID" || log "error: scontrol requeue failed: resubmit the same command to resume"
         else

@@ -15,6 +15,8 @@
 # State folder: $SLURM_DEV_DIR (default /var/spool/slurm-dev) holds slurm.conf, spool and state
 # folders, logs (log/) and the PIDs of the daemons started here (pid/). Each start begins with an
 # empty queue: leftover jobs of an earlier session never start behind a test's back.
+# Settings: SLURM_DEV_CPUS (CPUs the node advertises, default 8), SLURM_DEV_REQUEUE_DELAY (seconds
+# a requeued job waits, default 10), SLURM_DEV_START_TIMEOUT (30), SLURM_DEV_STOP_TIMEOUT (10).
 set -euo pipefail
 
 STATE_DIR=${SLURM_DEV_DIR:-/var/spool/slurm-dev}

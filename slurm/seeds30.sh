@@ -23,8 +23,10 @@
 # Stopping and resuming: Slurm sends USR1 to this script 300 s before the time limit (--signal).
 # The script relays it to every rank, which stop taking trials, finish or abandon those in flight
 # within GRACE seconds, close the file and exit 75; the script then requeues the job, which resumes
-# the same file where it stopped. `scancel JOB` drains the same way but is not requeued; running
-# the same sbatch command again resumes. `scancel --signal=USR1 --batch JOB` stops and requeues now.
+# the same file where it stopped. `scancel --signal=USR1 --batch JOB` does the same at once.
+# `scancel JOB` stops the job for good: Slurm sends TERM to every rank (with LAUNCHER=mpirun, mpirun
+# kills them instead) and kills what still runs after its KillWait; trials not finished by then stay
+# pending in the file. Submitting the same command again resumes it, as it does after any crash.
 #
 #SBATCH --job-name=sweep-mpi
 #SBATCH --ntasks=32
@@ -127,7 +129,9 @@ case $status in
             log "sweep stopped cleanly; submit the same command again to resume"
         fi
         ;;
+    64) log "error: the command line was rejected (see the message above)" ;;
     65) log "error: the sweep file was rejected (see the message above)" ;;
+    66) log "error: the sweep file cannot be read" ;;
     73) log "error: the results file cannot be written or belongs to another sweep" ;;
     74) log "error: I/O error while writing results" ;;
     *) log "error: the launcher exited with status $status" ;;

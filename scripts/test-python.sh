@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Tests of the Python results module (python/sweep_mpi_results) and scripts/plot_fig5.py, on a
+# synthetic results file laid out as sweep-mpi writes it. Needs the pip packages
+# h5py numpy pandas matplotlib pytest (the project's install script installs them).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PYTHON=${PYTHON:-python3}
+"$PYTHON" -c 'import h5py, numpy, pandas, matplotlib, pytest' || {
+    echo "test-python: FAIL: $PYTHON lacks a package: pip install h5py numpy pandas matplotlib pytest" >&2
+    exit 1
+}
+cd "$ROOT/python"
+exec "$PYTHON" -m pytest -q -p no:cacheprovider tests "$@"

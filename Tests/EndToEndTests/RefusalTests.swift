@@ -88,5 +88,24 @@ extension EndToEnd {
             #expect(codes == [73, 73], "\(text)")
             #expect(Self.errorLines(text) == ["sweep-harness: error: cannot create \(output).partial: No such file or directory"])
         }
+
+        @Test func badInvocationsGiveTheirExitStatusOnEveryRank() throws {
+            let workspace = Workspace()
+            let trials = try workspace.trials("this.json", sweep: "this", seeds: 1, ["{\"x\": 1}"])
+            try "{\"name\": \"broken\", \"trials\": [".write(toFile: workspace.file("broken.json"), atomically: true, encoding: .utf8)
+            let cases: [([String], Int32)] = [
+                ([trials, "--grace"], 64),
+                ([trials, "--no-such-flag"], 64),
+                ([workspace.file("missing.json")], 66),
+                ([workspace.file("broken.json")], 65),
+                ([try workspace.trials("bad.json", sweep: "bad", seeds: 1, ["{\"size\": -1}"])], 65),
+            ]
+            for (arguments, expected) in cases {
+                let (codes, output) = try Harness.runReportingEveryRank(ranks: 2, arguments + ["--output", workspace.file("never.h5")])
+                #expect(codes == [expected, expected], "\(arguments): \(output)")
+                #expect(Self.errorLines(output).count == 1, "\(output)")
+                #expect(!FileManager.default.fileExists(atPath: workspace.file("never.h5")))
+            }
+        }
     }
 }

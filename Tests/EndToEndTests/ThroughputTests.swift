@@ -24,18 +24,24 @@ extension EndToEnd {
             #expect(try ResultsChecks.statuses(workspace.file("trivial.h5")).allSatisfy { $0 == .done })
         }
 
-        /// Two ranks on two cores keep both cores training. The machine is shared with other
-        /// work, so the bound asserted here is looser than the 1.8 measured on a quiet machine.
+        /// Two ranks on two cores keep both cores training (a coordinator that spun or did not
+        /// train would leave the speed-up near 1). Other tests may share the cores, so the best of
+        /// up to three measurements counts, against a bound below the 1.96-1.99 measured on an
+        /// otherwise idle machine.
         @Test func twoRanksOnTwoCoresNearlyHalveTheWallTime() throws {
             let workspace = Workspace()
             let trials = try workspace.trials("busy.json", sweep: "busy", seeds: 20, ["{\"x\": 1, \"work_ms\": 100}"])
-            let one = try Harness.run(ranks: 1, [trials, "--output", workspace.file("one.h5")])
-            let two = try Harness.run(ranks: 2, [trials, "--output", workspace.file("two.h5")])
-            #expect(one.status == 0 && two.status == 0)
-            let serial = try #require(Self.runSeconds(one.output))
-            let parallel = try #require(Self.runSeconds(two.output))
-            print("speed-up, 2 ranks on 2 cores: \(serial / parallel) (\(serial) s -> \(parallel) s)")
-            #expect(serial / parallel >= 1.4)
+            var best = 0.0
+            for attempt in 0..<3 where best < 1.5 {
+                let one = try Harness.run(ranks: 1, [trials, "--output", workspace.file("one\(attempt).h5")])
+                let two = try Harness.run(ranks: 2, [trials, "--output", workspace.file("two\(attempt).h5")])
+                #expect(one.status == 0 && two.status == 0)
+                let serial = try #require(Self.runSeconds(one.output))
+                let parallel = try #require(Self.runSeconds(two.output))
+                print("speed-up, 2 ranks on 2 cores: \(serial / parallel) (\(serial) s -> \(parallel) s)")
+                best = max(best, serial / parallel)
+            }
+            #expect(best >= 1.5)
         }
     }
 }

@@ -7,7 +7,6 @@ final class Coordinator {
         var wanted = 0
         /// Batches assigned and not yet reported.
         var batchesInHand = 0
-        var trialsInHand = 0
         /// Sent noMore or drain: it gets no more work.
         var closed = false
         /// Sent its final report (and got goodbye).
@@ -24,8 +23,8 @@ final class Coordinator {
     private var workers: [WorkerState]
     private var ownTrialsInHand = 0
     private var lastPoll = 0.0
+    /// Trials finished by this run.
     private(set) var thisRun = ProgressReporter.Counts()
-    private(set) var abandoned = 0
     /// The signal that started the drain, if any.
     private(set) var drainSignal: Int32?
 
@@ -56,8 +55,7 @@ final class Coordinator {
             sleepNanoseconds(pause)
             pause = min(pause * 2, 1_000_000)
         }
-        progress.update(thisRun: thisRun, running: 0, now: .infinity)
-        progress.finish()
+        progress.finish(thisRun: thisRun, now: monotonicSeconds())
     }
 
     /// Handles every message that has arrived, a signal, and pending requests for work.
@@ -67,10 +65,7 @@ final class Coordinator {
         while let (source, message) = communicator.receiveRunMessage(from: nil, tag: RunMessage.toCoordinatorTag) {
             switch message {
             case .report(let report):
-                if !report.completed.isEmpty {
-                    workers[source].batchesInHand -= 1
-                    workers[source].trialsInHand -= report.completed.count
-                }
+                if !report.completed.isEmpty { workers[source].batchesInHand -= 1 }
                 record(report)
                 workers[source].wanted += report.want
                 if report.final {
@@ -84,15 +79,18 @@ final class Coordinator {
             }
         }
         dispatch()
-        let running = ownTrialsInHand + workers.reduce(0) { $0 + $1.trialsInHand }
-        progress.update(thisRun: thisRun, running: running, now: now)
+        progress.update(thisRun: thisRun, running: busyRanks, now: now)
+    }
+
+    /// Ranks holding work: each runs one trial at a time (a worker's reserve batch waits).
+    private var busyRanks: Int {
+        (ownTrialsInHand > 0 ? 1 : 0) + workers.dropFirst().filter { $0.batchesInHand > 0 }.count
     }
 
     private func record(_ report: RunMessage.Report) {
         thisRun.done += report.done
         thisRun.failed += report.failed
         thisRun.diverged += report.diverged
-        abandoned += report.abandoned
         // Only whole batches measure speed: which trials of a partly abandoned batch ran is unknown.
         if report.abandoned == 0, !report.completed.isEmpty {
             let cost = report.completed.reduce(0.0) { $0 + order.costs[order.trials[$1]] }
@@ -117,7 +115,6 @@ final class Coordinator {
                 next = batch.upperBound
                 workers[rank].wanted -= 1
                 workers[rank].batchesInHand += 1
-                workers[rank].trialsInHand += batch.count
             }
         }
     }

@@ -14,7 +14,6 @@ final class ProgressReporter {
     let previously: Counts
     let started: Double
     private var lastShown: Double
-    private var lineVisible = false
 
     init(sweepName: String, mode: ProgressMode, interval: Double, total: Int, previously: Counts, started: Double) {
         self.sweepName = sweepName
@@ -31,7 +30,6 @@ final class ProgressReporter {
         case .terminal:
             guard now - lastShown >= 0.25 else { return }
             Console.out("\r" + line(thisRun: thisRun, running: running, now: now) + "\u{1B}[K")
-            lineVisible = true
         case .lines:
             guard now - lastShown >= interval else { return }
             Console.out(line(thisRun: thisRun, running: running, now: now) + "\n")
@@ -39,10 +37,11 @@ final class ProgressReporter {
         lastShown = now
     }
 
-    /// Ends an in-place line so that what follows starts on a fresh line.
-    func finish() {
-        if lineVisible { Console.out("\n") }
-        lineVisible = false
+    /// Shows the final counts on the in-place line and ends it, so that what follows starts on
+    /// a fresh line (in `lines` mode the summary that follows says it all).
+    func finish(thisRun: Counts, now: Double) {
+        guard mode == .terminal else { return }
+        Console.out("\r" + line(thisRun: thisRun, running: 0, now: now) + "\u{1B}[K\n")
     }
 
     func line(thisRun: Counts, running: Int, now: Double) -> String {

@@ -14,6 +14,14 @@ struct RunSetup {
     /// Collective. Rank 0 prepares the output; on failure it prints the one error line, and
     /// every rank returns the same status without touching any file.
     static func agree(plan: Plan, options: RunOptions, communicator: Communicator) -> Outcome {
+        // Every rank must have expanded the same plan (same sweep file and program everywhere);
+        // checked before rank 0 touches the output.
+        let planIdentity = [Int64(plan.trials.count)] + plan.hash.utf8.map(Int64.init)
+        if communicator.broadcast(planIdentity) != planIdentity {
+            printError(options.programName, "rank \(communicator.rank) expanded a different plan than rank 0 "
+                       + "(\(plan.trials.count) trials, hash \(plan.hash)): are all ranks reading the same sweep file?")
+            communicator.abort(code: SweepExit.internalError.rawValue)
+        }
         var words: [Int64] = []
         var text = ""
         if communicator.rank == 0 {
@@ -22,7 +30,7 @@ struct RunSetup {
                                                         provenance: options.provenance)
                 words = [0, Int64(plan.trials.count)] + prepared.rowOfTrial.map(Int64.init)
                     + prepared.statusOfTrial.map { Int64($0.rawValue) }
-                text = describe(prepared.action, path: options.output)
+                text = describe(prepared.action)
             } catch let error as StoreError {
                 words = [Int64(error.kind.exitCode.rawValue)]
                 text = error.message
@@ -38,19 +46,12 @@ struct RunSetup {
             return .failed(Int32(words[0]))
         }
         let count = Int(words[1])
-        // Every rank must have expanded the same plan (same sweep file, same version everywhere).
-        let consistent = communicator.broadcast(communicator.rank == 0 ? [Int64(count)] + plan.hash.utf8.map(Int64.init) : [])
-        if consistent != [Int64(plan.trials.count)] + plan.hash.utf8.map(Int64.init) {
-            printError(options.programName, "rank \(communicator.rank) expanded a different plan than rank 0 "
-                       + "(\(plan.trials.count) trials, hash \(plan.hash)): are all ranks reading the same sweep file?")
-            communicator.abort(code: SweepExit.internalError.rawValue)
-        }
         let rows = words[2..<(2 + count)].map { Int($0) }
         let statuses = words[(2 + count)..<(2 + 2 * count)].map { TrialStatus(rawValue: Int8($0)) ?? .pending }
         return .ready(RunSetup(rowOfTrial: rows, statusOfTrial: statuses, actionText: text))
     }
 
-    static func describe(_ action: PreparedOutput.Action, path: String) -> String {
+    static func describe(_ action: PreparedOutput.Action) -> String {
         switch action {
         case .created: "new file"
         case .resumed: "resuming"

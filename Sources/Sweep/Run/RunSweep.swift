@@ -29,19 +29,11 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
     let executor = BatchExecutor(plan: plan, model: model, order: order, rowOfTrial: setup.rowOfTrial, writer: writer,
                                  communicator: communicator, host: host, grace: options.grace,
                                  programName: options.programName)
-    var summary: [Int64] = []
+    var code = SweepExit.success
+    var summary = ""
     let started = monotonicSeconds()
     if communicator.rank == 0 {
-        var previously = ProgressReporter.Counts()
-        let running = Set(order.trials)
-        for (index, status) in setup.statusOfTrial.enumerated() where !running.contains(index) {
-            switch status {
-            case .done: previously.done += 1
-            case .failed: previously.failed += 1
-            case .diverged: previously.diverged += 1
-            case .pending: break
-            }
-        }
+        let previously = ProgressReporter.Counts(statuses: setup.statusOfTrial, excluding: Set(order.trials))
         Console.out("\(plan.name): \(plan.trials.count) trials, \(order.count) to run on \(communicator.size) "
                     + "rank\(communicator.size == 1 ? "" : "s") -> \(options.output) (\(setup.actionText))\n")
         let progress = ProgressReporter(sweepName: plan.name, mode: options.progress, interval: options.progressInterval,
@@ -49,31 +41,17 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
         let coordinator = Coordinator(communicator: communicator, executor: executor, order: order, progress: progress)
         coordinator.run()
         let unfinished = order.count - coordinator.thisRun.finished
-        let code: SweepExit = unfinished == 0 ? .success : (coordinator.drainSignal != nil ? .interrupted : .internalError)
-        let finished = previously.finished + coordinator.thisRun.finished
-        let counts = "\(previously.done + coordinator.thisRun.done) done, \(previously.failed + coordinator.thisRun.failed) failed, "
-            + "\(previously.diverged + coordinator.thisRun.diverged) diverged"
-        let elapsed = ProgressReporter.duration(monotonicSeconds() - started)
-        let line: String
-        switch code {
-        case .success:
-            line = "\(plan.name): \(plan.trials.count) trials finished: \(counts) (\(coordinator.thisRun.finished) run now in \(elapsed)) -> \(options.output)"
-        case .interrupted:
-            line = "\(plan.name): interrupted by \(DrainSignals.name(coordinator.drainSignal ?? 0)): \(finished) of "
-                + "\(plan.trials.count) trials finished (\(counts)), \(plan.trials.count - finished) pending; "
-                + "rerun the same command to resume -> \(options.output)"
-        default:
-            line = "\(plan.name): \(unfinished) trials stopped without a result although no signal asked for it; "
-                + "rerun the same command to run them -> \(options.output)"
-        }
-        summary = [Int64(code.rawValue)] + Array(line.utf8).map { Int64($0) }
+        code = unfinished == 0 ? .success : (coordinator.drainSignal != nil ? .interrupted : .internalError)
+        summary = RunSummary(sweepName: plan.name, output: options.output, total: plan.trials.count,
+                             previously: previously, thisRun: coordinator.thisRun, unfinished: unfinished,
+                             signal: coordinator.drainSignal, seconds: monotonicSeconds() - started).line(for: code)
     } else {
         Worker(communicator: communicator, executor: executor).run()
     }
 
     // Every rank waits here (sleeping, not spinning) until rank 0 is done, learns the exit status
     // and the update time, and then closes the file collectively.
-    summary = communicator.broadcast(summary)
+    let status = Int32(communicator.broadcast([Int64(code.rawValue)])[0])
     let updated = communicator.broadcast(communicator.rank == 0 ? UTCTime.iso8601() : "")
     do {
         try writer.close(updated: updated)
@@ -81,8 +59,6 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
         printError(options.programName, "rank \(communicator.rank) on \(host): closing \(options.output) failed: \(error)")
         communicator.abort(code: SweepExit.ioError.rawValue)
     }
-    if communicator.rank == 0 {
-        Console.out(String(decoding: summary.dropFirst().map { UInt8(truncatingIfNeeded: $0) }, as: UTF8.self) + "\n")
-    }
-    return Int32(summary[0])
+    if communicator.rank == 0 { Console.out(summary + "\n") }
+    return status
 }

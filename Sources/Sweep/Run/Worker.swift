@@ -21,6 +21,7 @@ final class Worker {
             let now = monotonicSeconds()
             if now - lastPoll >= pollInterval { service(now: now) }
         }
+        // One batch to run and one in reserve.
         request(RunMessage.Report(want: 2, final: false, completed: 0..<0))
         var last = RunMessage.Report(want: 0, final: true, completed: 0..<0)
         var pause = 50_000

@@ -50,7 +50,15 @@ final class H5File {
             try h5Check(H5Pset_file_locking(access, false, true), "cannot turn file locking off")
             try h5Check(H5Pset_libver_bounds(access, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "cannot set the file format")
             if let communicator {
-                try h5Check(H5Pset_fapl_mpio(access, communicator.handle, chdf5_info_null()), "cannot select MPI-IO")
+                // Ranks write interleaved rows of the same datasets. ROMIO's data sieving would
+                // turn such a write into read-modify-write of a span that includes other ranks'
+                // rows; with it off every row is written as it is. (Open MPI's default OMPIO
+                // never sieves independent writes and ignores the hint.)
+                var info: MPI_Info? = chdf5_info_null()
+                MPI_Info_create(&info)
+                MPI_Info_set(info, "romio_ds_write", "disable")
+                defer { MPI_Info_free(&info) }
+                try h5Check(H5Pset_fapl_mpio(access, communicator.handle, info), "cannot select MPI-IO")
             }
         } catch {
             H5Pclose(access)

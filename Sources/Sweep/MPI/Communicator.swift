@@ -76,7 +76,7 @@ public final class Communicator {
     }
 }
 
-extension String {
+fileprivate extension String {
     func trimmingTrailingNulsAndSpaces() -> String {
         var scalars = Substring(self)
         while let last = scalars.last, last == "\0" || last == " " || last == "\n" { scalars.removeLast() }

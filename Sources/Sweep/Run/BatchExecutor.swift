@@ -74,7 +74,7 @@ final class BatchExecutor {
             // Every rank must stop promptly; rows already written stay intact (their status was
             // written last).
             let message = (error as? StoreError)?.message ?? "\(error)"
-            printError(programName, "rank \(rank) on \(host): writing \(writer.path) failed: \(message)")
+            RunOutput.error(programName, "rank \(rank) on \(host): writing \(writer.path) failed: \(message)")
             communicator.abort(code: SweepExit.ioError.rawValue)
         }
         return report

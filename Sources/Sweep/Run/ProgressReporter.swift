@@ -17,7 +17,7 @@ final class ProgressReporter {
 
     init(sweepName: String, mode: ProgressMode, interval: Double, total: Int, previously: Counts, started: Double) {
         self.sweepName = sweepName
-        self.mode = mode == .auto ? (Console.outputIsTerminal ? .terminal : .lines) : mode
+        self.mode = mode == .auto ? (RunOutput.standardOutputIsTerminal ? .terminal : .lines) : mode
         self.interval = max(0.1, interval)
         self.total = total; self.previously = previously; self.started = started
         lastShown = started
@@ -29,10 +29,10 @@ final class ProgressReporter {
         case .none, .auto: return
         case .terminal:
             guard now - lastShown >= 0.25 else { return }
-            Console.out("\r" + line(thisRun: thisRun, running: running, now: now) + "\u{1B}[K")
+            RunOutput.show("\r" + line(thisRun: thisRun, running: running, now: now) + "\u{1B}[K")
         case .lines:
             guard now - lastShown >= interval else { return }
-            Console.out(line(thisRun: thisRun, running: running, now: now) + "\n")
+            RunOutput.show(line(thisRun: thisRun, running: running, now: now) + "\n")
         }
         lastShown = now
     }
@@ -41,7 +41,7 @@ final class ProgressReporter {
     /// a fresh line (in `lines` mode the summary that follows says it all).
     func finish(thisRun: Counts, now: Double) {
         guard mode == .terminal else { return }
-        Console.out("\r" + line(thisRun: thisRun, running: 0, now: now) + "\u{1B}[K\n")
+        RunOutput.show("\r" + line(thisRun: thisRun, running: 0, now: now) + "\u{1B}[K\n")
     }
 
     func line(thisRun: Counts, running: Int, now: Double) -> String {

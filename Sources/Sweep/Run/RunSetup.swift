@@ -18,7 +18,7 @@ struct RunSetup {
         // checked before rank 0 touches the output.
         let planIdentity = [Int64(plan.trials.count)] + plan.hash.utf8.map(Int64.init)
         if communicator.broadcast(planIdentity) != planIdentity {
-            printError(options.programName, "rank \(communicator.rank) expanded a different plan than rank 0 "
+            RunOutput.error(options.programName, "rank \(communicator.rank) expanded a different plan than rank 0 "
                        + "(\(plan.trials.count) trials, hash \(plan.hash)): are all ranks reading the same sweep file?")
             communicator.abort(code: SweepExit.internalError.rawValue)
         }
@@ -42,7 +42,7 @@ struct RunSetup {
         words = communicator.broadcast(words)
         text = communicator.broadcast(text)
         if words[0] != 0 {
-            if communicator.rank == 0 { printError(options.programName, text) }
+            if communicator.rank == 0 { RunOutput.error(options.programName, text) }
             return .failed(Int32(words[0]))
         }
         let count = Int(words[1])

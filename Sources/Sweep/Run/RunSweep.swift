@@ -21,7 +21,7 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
     do {
         writer = try ResultsWriter(path: options.output, communicator: communicator)
     } catch {
-        printError(options.programName, "rank \(communicator.rank) on \(host): cannot open \(options.output) for writing: \(error)")
+        RunOutput.error(options.programName, "rank \(communicator.rank) on \(host): cannot open \(options.output) for writing: \(error)")
         communicator.abort(code: SweepExit.ioError.rawValue)
     }
 
@@ -34,7 +34,7 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
     let started = monotonicSeconds()
     if communicator.rank == 0 {
         let previously = ProgressReporter.Counts(statuses: setup.statusOfTrial, excluding: Set(order.trials))
-        Console.out("\(plan.name): \(plan.trials.count) trials, \(order.count) to run on \(communicator.size) "
+        RunOutput.show("\(plan.name): \(plan.trials.count) trials, \(order.count) to run on \(communicator.size) "
                     + "rank\(communicator.size == 1 ? "" : "s") -> \(options.output) (\(setup.actionText))\n")
         let progress = ProgressReporter(sweepName: plan.name, mode: options.progress, interval: options.progressInterval,
                                         total: plan.trials.count, previously: previously, started: started)
@@ -56,9 +56,9 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
     do {
         try writer.close(updated: updated)
     } catch {
-        printError(options.programName, "rank \(communicator.rank) on \(host): closing \(options.output) failed: \(error)")
+        RunOutput.error(options.programName, "rank \(communicator.rank) on \(host): closing \(options.output) failed: \(error)")
         communicator.abort(code: SweepExit.ioError.rawValue)
     }
-    if communicator.rank == 0 { Console.out(summary + "\n") }
+    if communicator.rank == 0 { RunOutput.show(summary + "\n") }
     return status
 }

@@ -78,16 +78,16 @@ enum ResultsBuilder {
     static func buildAtomically(_ table: ResultsTable, at path: String) throws {
         try table.validateNames()
         let temporary = temporaryPath(for: path)
-        try FileSystem.removeIfPresent(temporary)
-        try FileSystem.probeCreate(temporary)
+        try DurableFiles.removeIfPresent(temporary)
+        try DurableFiles.probeCreate(temporary)
         do {
             try HDF5Library.lock.withLock { try write(table, to: temporary) }
-            try FileSystem.sync(temporary)
+            try DurableFiles.sync(temporary)
         } catch let error as StoreError {
-            _ = try? FileSystem.removeIfPresent(temporary)
+            _ = try? DurableFiles.removeIfPresent(temporary)
             throw StoreError(.cannotCreate, error.message)
         }
-        try FileSystem.renameDurably(temporary, to: path)
+        try DurableFiles.renameDurably(temporary, to: path)
     }
 
     private static func write(_ table: ResultsTable, to path: String) throws {

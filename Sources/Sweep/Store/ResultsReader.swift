@@ -27,7 +27,7 @@ public final class ResultsReader {
     }
 
     private static func open(_ path: String) throws -> (H5File, H5Group, H5Group, ResultsAttributes, [String], [MetricSpec], Int) {
-        switch FileSystem.entry(at: path) {
+        switch DurableFiles.entry(at: path) {
         case .missing: throw StoreError(.io, "\(path) does not exist")
         case .directory: throw StoreError(.notHDF5, "\(path) is a directory, not a results file")
         case .other: throw StoreError(.notHDF5, "\(path) is not a regular file")
@@ -181,7 +181,7 @@ public final class ResultsReader {
     deinit { close() }
 }
 
-extension String {
+fileprivate extension String {
     func replacingPrefix(_ prefix: String, with replacement: String) -> String {
         hasPrefix(prefix) ? replacement + dropFirst(prefix.count) : self
     }

@@ -40,7 +40,7 @@ public enum ResultsStore {
     /// directory, a non-HDF5 or truncated file, an HDF5 file that is not a results file, and (when
     /// `sweepName` is given) a results file of another sweep.
     public static func inspect(path: String, sweepName: String? = nil) throws -> OutputInspection {
-        if FileSystem.entry(at: path) == .missing { return .missing }
+        if DurableFiles.entry(at: path) == .missing { return .missing }
         let reader = try ResultsReader(path: path)
         defer { reader.close() }
         if let sweepName, reader.attributes.sweepName != sweepName {
@@ -60,14 +60,14 @@ public enum ResultsStore {
     /// row), grows it (rewritten with the union of rows, then renamed over the old one), or with
     /// `restart` renames whatever is there to a timestamped .bak first. Never deletes results.
     public static func prepare(plan: Plan, path: String, restart: Bool, provenance: Provenance) throws -> PreparedOutput {
-        try FileSystem.removeIfPresent(ResultsBuilder.temporaryPath(for: path))
+        try DurableFiles.removeIfPresent(ResultsBuilder.temporaryPath(for: path))
         var backup: String?
-        if restart, FileSystem.entry(at: path) != .missing {
-            if FileSystem.entry(at: path) == .directory {
+        if restart, DurableFiles.entry(at: path) != .missing {
+            if DurableFiles.entry(at: path) == .directory {
                 throw StoreError(.cannotCreate, "\(path) is a directory, not a results file")
             }
-            let target = FileSystem.backupPath(for: path)
-            try FileSystem.renameDurably(path, to: target)
+            let target = DurableFiles.backupPath(for: path)
+            try DurableFiles.renameDurably(path, to: target)
             backup = target
         }
         switch try inspect(path: path, sweepName: plan.name) {

@@ -4,7 +4,7 @@ import Glibc
 
 /// The POSIX steps that make replacing a results file atomic: a file is complete before it is
 /// renamed into place, and both it and its directory are synced so that the rename survives.
-enum FileSystem {
+enum DurableFiles {
     static func errorText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
     enum Entry { case missing, file, directory, other }

@@ -58,7 +58,7 @@ extension RuntimeTests {
         }
 
         @Test func runsEveryTrialAndRecordsItsOutcome() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("run.h5")
             let model = CountingModel(stepSeconds: 0)
             let plan = Self.plan([[("x", .number(1)), ("steps", .number(3))],
@@ -80,7 +80,7 @@ extension RuntimeTests {
         }
 
         @Test func aSignalDrainsAndTheRerunFinishes() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("drain.h5")
             let signalling = CountingModel(stepSeconds: 0.002, signalAtX: 2)
             // Most expensive first: the 20-step trial raises the signal, then nothing new starts.
@@ -90,7 +90,7 @@ extension RuntimeTests {
             // With a long grace the trial in flight finishes; the others stay pending.
             let drained = runSweep(plan: plan, model: signalling, options: Self.options(path, grace: 30), communicator: .world())
             #expect(drained == SweepExit.interrupted.rawValue)
-            #expect(try ResultsChecks.statuses(path) == [.pending, .done, .pending])
+            #expect(try StoreChecks.statuses(path) == [.pending, .done, .pending])
 
             let quiet = CountingModel(stepSeconds: 0)
             #expect(runSweep(plan: plan, model: quiet, options: Self.options(path), communicator: .world()) == SweepExit.success.rawValue)
@@ -100,14 +100,14 @@ extension RuntimeTests {
         }
 
         @Test func withoutGraceTheTrialInFlightIsAbandoned() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("abandon.h5")
             let model = CountingModel(stepSeconds: 0.002, signalAtX: 2)
             let plan = Self.plan([[("x", .number(2)), ("steps", .number(50))],
                                   [("x", .number(3)), ("steps", .number(4))]], model: model)
             let drained = runSweep(plan: plan, model: model, options: Self.options(path, grace: 0), communicator: .world())
             #expect(drained == SweepExit.interrupted.rawValue)
-            #expect(try ResultsChecks.statuses(path) == [.pending, .pending])
+            #expect(try StoreChecks.statuses(path) == [.pending, .pending])
         }
 
         @Test func dispatchOrderIsMostExpensiveFirstAndBatchesFollowMeasuredSpeed() {

@@ -5,7 +5,7 @@ import Testing
 extension RuntimeTests {
     @Suite struct StoreFileTests {
         @Test func columnKindsFollowTheValues() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("kinds.h5")
             let trials = [
                 StoreFixtures.trial([("a", .number(1)), ("b", .number(0.5)), ("c", .bool(true)), ("d", .string("é")),
@@ -31,7 +31,7 @@ extension RuntimeTests {
         }
 
         @Test func reservedOrInvalidNamesAreRejectedBeforeAnythingIsWritten() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("reserved.h5")
             for name in ["status", "rank", "a/b", ""] {
                 let plan = Plan(name: "r", specText: "{}", output: path, trials: [StoreFixtures.trial([(name, .number(1))])],
@@ -46,7 +46,7 @@ extension RuntimeTests {
         }
 
         @Test func emptyPlanAndLargeSpecTextAreStored() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("empty.h5")
             let spec = String(repeating: "{\"comment\": \"a long sweep file\"}\n", count: 4000) // > 64 KiB
             let plan = Plan(name: "empty", specText: spec, output: path, trials: [],

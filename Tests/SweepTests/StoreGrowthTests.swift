@@ -18,7 +18,7 @@ extension RuntimeTests {
         }
 
         @Test func growthKeepsOldRowsAndAddsTrialsColumnsAndRoom() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("grow.h5")
             let small = StoreFixtures.plan(seeds: 0..<2, curveLength: 3)
             _ = try ResultsStore.prepare(plan: small, path: path, restart: false, provenance: StoreFixtures.provenance)
@@ -78,7 +78,7 @@ extension RuntimeTests {
         }
 
         @Test func aMetricThatChangedRankIsRefusedAndTheFileKept() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("rank.h5")
             _ = try ResultsStore.prepare(plan: StoreFixtures.plan(), path: path, restart: false, provenance: StoreFixtures.provenance)
             let before = try #require(FileManager.default.contents(atPath: path))
@@ -92,7 +92,7 @@ extension RuntimeTests {
         }
 
         @Test func restartKeepsTheOldFileAsABackup() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("restart.h5")
             try Data("not results".utf8).write(to: URL(fileURLWithPath: path))
             let prepared = try ResultsStore.prepare(plan: StoreFixtures.plan(), path: path, restart: true,
@@ -104,7 +104,7 @@ extension RuntimeTests {
         }
 
         @Test func aFailedBuildLeavesTheOldFileUntouched() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("kept.h5")
             _ = try ResultsStore.prepare(plan: StoreFixtures.plan(), path: path, restart: false, provenance: StoreFixtures.provenance)
             let before = try #require(FileManager.default.contents(atPath: path))

@@ -14,7 +14,7 @@ extension RuntimeTests {
         }
 
         @Test func classifiesWhatIsAtTheOutputPath() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             guard case .missing = try ResultsStore.inspect(path: directory.file("none.h5")) else {
                 Issue.record("a missing file is not .missing"); return
             }
@@ -45,7 +45,7 @@ extension RuntimeTests {
         }
 
         @Test func foreignHDF5FilesAndOtherFormatVersionsAreNotResultsFiles() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let plain = directory.file("plain.h5")
             let made = try StoreFixtures.run(["python3", "-c", "import h5py; h5py.File('\(plain)', 'w')['x'] = [1]"])
             #expect(made.status == 0, "\(made.output)")

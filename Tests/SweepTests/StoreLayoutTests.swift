@@ -5,7 +5,7 @@ import Testing
 extension RuntimeTests {
     @Suite struct StoreLayoutTests {
         @Test func freshFileHasTheDocumentedLayout() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("fresh.h5")
             let plan = StoreFixtures.plan()
             let prepared = try ResultsStore.prepare(plan: plan, path: path, restart: false, provenance: StoreFixtures.provenance)
@@ -40,7 +40,7 @@ extension RuntimeTests {
         }
 
         @Test func h5dumpAndH5pyReadTheFile() throws {
-            let directory = TemporaryDirectory()
+            let directory = StoreScratchDirectory()
             let path = directory.file("dump.h5")
             _ = try ResultsStore.prepare(plan: StoreFixtures.plan(), path: path, restart: false, provenance: StoreFixtures.provenance)
             let dump = try StoreFixtures.run(["h5dump", "-H", "-p", path])

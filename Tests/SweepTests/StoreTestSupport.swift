@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct RuntimeTests {}
 
 /// A fresh temporary directory, removed when the value is released.
-final class TemporaryDirectory {
+final class StoreScratchDirectory {
     let path: String
     init() {
         let template = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-store-XXXXXX").path
@@ -69,7 +69,7 @@ enum StoreFixtures {
     }
 }
 
-enum ResultsChecks {
+enum StoreChecks {
     static func statuses(_ path: String) throws -> [TrialStatus] {
         let reader = try ResultsReader(path: path)
         defer { reader.close() }

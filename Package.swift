@@ -27,6 +27,7 @@ let package = Package(
         ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Sweep"]),
+        .executableTarget(name: "sweep-harness", dependencies: ["Sweep"], path: "Tests/Harness"),
+        .testTarget(name: "EndToEndTests", dependencies: ["Sweep", "sweep-harness"]),
     ]
 )

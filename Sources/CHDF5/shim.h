@@ -22,6 +22,10 @@ static inline hid_t chdf5_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t chdf5_native_int32(void) { return H5T_NATIVE_INT32; }
 static inline hid_t chdf5_native_int64(void) { return H5T_NATIVE_INT64; }
 static inline hid_t chdf5_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t chdf5_native_int8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t chdf5_e_default(void) { return H5E_DEFAULT; }
+static inline hid_t chdf5_p_group_create(void) { return H5P_GROUP_CREATE; }
+static inline hid_t chdf5_p_attribute_create(void) { return H5P_ATTRIBUTE_CREATE; }
 static inline hid_t chdf5_c_s1(void) { return H5T_C_S1; }
 static inline hsize_t chdf5_unlimited(void) { return H5S_UNLIMITED; }
 static inline MPI_Comm chdf5_comm_world(void) { return MPI_COMM_WORLD; }

@@ -23,5 +23,7 @@ static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN
 static inline int cmpi_thread_single(void) { return MPI_THREAD_SINGLE; }
 static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int cmpi_max_processor_name(void) { return MPI_MAX_PROCESSOR_NAME; }
+static inline int cmpi_max_library_version_string(void) { return MPI_MAX_LIBRARY_VERSION_STRING; }
+static inline int cmpi_success(void) { return MPI_SUCCESS; }
 
 #endif

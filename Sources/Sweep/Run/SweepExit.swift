@@ -1,0 +1,34 @@
+/// Exit statuses of a sweep run, the same on every rank (values follow BSD sysexits.h, which
+/// batch systems and shells already know):
+///
+/// | code | meaning |
+/// |---|---|
+/// | 0  | every trial of the plan finished (done, failed and diverged all count as finished) |
+/// | 64 | command-line usage error |
+/// | 65 | bad sweep input (invalid sweep file, parameter value, or a plan the file cannot store) |
+/// | 66 | an input file cannot be read |
+/// | 70 | internal error |
+/// | 73 | the output cannot be created, belongs to another sweep, or is not a results file |
+/// | 74 | I/O error while the run writes results (all ranks stop; written rows stay intact) |
+/// | 75 | interrupted by a signal; rerun the same command to resume |
+public enum SweepExit: Int32, Sendable, CaseIterable {
+    case success = 0
+    case usage = 64
+    case badInput = 65
+    case inputUnreadable = 66
+    case internalError = 70
+    case cannotCreateOutput = 73
+    case ioError = 74
+    case interrupted = 75
+}
+
+extension StoreError.Kind {
+    /// How a failure while preparing the output ends the run.
+    var exitCode: SweepExit {
+        switch self {
+        case .notHDF5, .notResultsFile, .otherSweep, .cannotCreate: .cannotCreateOutput
+        case .invalidPlan: .badInput
+        case .io: .ioError
+        }
+    }
+}

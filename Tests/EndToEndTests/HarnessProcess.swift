@@ -168,10 +168,10 @@ final class Workspace {
 
     func file(_ name: String) -> String { path + "/" + name }
 
-    /// Writes a harness trial file and returns its path.
+    /// Writes a sweep file whose cases are `trials`, each repeated for seeds 0..<seeds, and returns its path.
     func trials(_ name: String, sweep: String, seeds: Int, _ trials: [String]) throws -> String {
         let path = file(name)
-        try "{\"name\": \"\(sweep)\", \"seeds\": \(seeds), \"trials\": [\(trials.joined(separator: ", "))]}"
+        try "{\"name\": \"\(sweep)\", \"seeds\": \(seeds), \"cases\": [\(trials.joined(separator: ", "))]}"
             .write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

@@ -3,7 +3,8 @@ import Sweep
 
 /// `sweep-harness FILE.json [--output PATH] [--restart] [--rerun-failed] [--grace SECONDS]
 ///  [--progress auto|terminal|lines|none] [--progress-interval SECONDS]`
-/// Runs a synthetic sweep through the real runner and results store, under mpirun or alone.
+/// Runs a sweep file over a synthetic model through the real runner and results store, under
+/// mpirun or alone: the runtime's tests, without training networks.
 @main
 struct SweepHarness {
     struct Arguments {
@@ -76,12 +77,9 @@ struct SweepHarness {
         let model = SyntheticModel()
         let plan: Plan
         do {
-            let file = try JSONDecoder().decode(HarnessFile.self, from: data)
-            plan = try HarnessPlan.build(file: file, text: String(decoding: data, as: UTF8.self), model: model)
-        } catch let error as ParameterError {
-            return fail(.badInput, "\(arguments.input): \(error)")
+            plan = try makePlan(specText: String(decoding: data, as: UTF8.self), model: model)
         } catch {
-            return fail(.badInput, "\(arguments.input) is not a valid trial file: \(error)")
+            return fail(.badInput, "\(arguments.input): \(error)")
         }
         let options = RunOptions(output: arguments.output ?? plan.output,
                                  provenance: Provenance(toolVersion: "sweep-harness", gitCommit: "none", openBLASVersion: "none"),

@@ -23,12 +23,7 @@ enum StoreFixtures {
 
     static func trial(_ parameters: [(String, JSONValue)], cost: Double = 1) -> Trial {
         let object = JSONObject(parameters)
-        let text = ResultsJSON.text(of: object)
-        // FNV-1a over the text: a stand-in for the sweep's content hash.
-        var hash: UInt64 = 0xcbf29ce484222325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
-        let hex = String(hash, radix: 16)
-        return Trial(id: String(repeating: "0", count: 16 - hex.count) + hex, parameters: object, cost: cost)
+        return Trial(id: TrialIdentity.id(of: object), parameters: object, cost: cost)
     }
 
     /// A plan over seeds × x with a few column kinds and a 1-D and a 2-D metric.

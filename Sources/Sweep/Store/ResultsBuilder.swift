@@ -27,7 +27,7 @@ struct ResultsTable {
         return ResultsTable(
             attributes: attributes, specText: specText,
             ids: trials.map(\.id),
-            parameterTexts: trials.map { ResultsJSON.text(of: $0.parameters) },
+            parameterTexts: trials.map { $0.parameters.compactText },
             columns: columns.map { name in (name, trials.map { $0.parameters[name] }) },
             statuses: Array(repeating: TrialStatus.pending.rawValue, count: count),
             seconds: Array(repeating: .nan, count: count),
@@ -191,7 +191,7 @@ enum ResultsBuilder {
                 switch value {
                 case nil, .null?: return ""
                 case .string(let string)? where kind == .string: return string
-                case let other?: return ResultsJSON.text(of: other)
+                case let other?: return other.compactText
                 }
             }
             let width = max(1, texts.map { $0.utf8.count }.max() ?? 1)

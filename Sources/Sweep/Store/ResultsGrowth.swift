@@ -23,7 +23,7 @@ extension ResultsStore {
                                    updated: UTCTime.iso8601()),
             specText: plan.specText,
             ids: oldIds + added.map(\.id),
-            parameterTexts: try old.parameterTexts() + added.map { ResultsJSON.text(of: $0.parameters) },
+            parameterTexts: try old.parameterTexts() + added.map { $0.parameters.compactText },
             columns: columnNames.map { name in (name, parameters.map { $0[name] }) },
             statuses: try old.statuses().map(\.rawValue) + Array(repeating: TrialStatus.pending.rawValue, count: pendingCount),
             seconds: try old.seconds() + Array(repeating: .nan, count: pendingCount),

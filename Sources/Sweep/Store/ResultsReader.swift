@@ -115,7 +115,7 @@ public final class ResultsReader {
     /// Each trial's resolved parameters.
     public func parameters() throws -> [JSONObject] {
         try parameterTexts().enumerated().map { row, text in
-            guard case .object(let object)? = ResultsJSON.parse(text) else {
+            guard case .object(let object)? = try? JSONParser.parse(text) else {
                 throw StoreError(.notResultsFile, "\(path): /trials/parameters row \(row) is not a JSON object")
             }
             return object

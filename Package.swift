@@ -28,6 +28,6 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
         .executableTarget(name: "sweep-harness", dependencies: ["Sweep"], path: "Tests/Harness"),
-        .testTarget(name: "EndToEndTests", dependencies: ["Sweep", "sweep-harness"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Sweep", "sweep-harness", "sweep-mpi"]),
     ]
 )

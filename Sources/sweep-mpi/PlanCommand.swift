@@ -1,0 +1,67 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Sweep
+
+/// `sweep-mpi plan SWEEP.json`: what a run would do, without running anything.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Show the trials a sweep would run, what the results file already holds, and the cost.")
+
+    @OptionGroup var selection: SweepSelection
+
+    @Option(help: "How many trials to list.")
+    var show = 5
+
+    @Option(help: "Ranks to estimate the wall time for.")
+    var ranks = 8
+
+    /// Sustained training speed of one core, for the time estimate (see `sweep-mpi bench`).
+    static let flopsPerSecond = 3e10
+
+    func run() throws {
+        let expansion = try selection.expand()
+        let plan = expansion.plan
+        let output = selection.output ?? plan.output
+        print(expansion.summary)
+        print("first trials (in expansion order):")
+        let varyingKeys = expansion.axisValues.filter { $0.values.count > 1 }.map(\.name)
+        for trial in plan.trials.prefix(max(0, show)) {
+            let varying = varyingKeys.compactMap { key in trial.parameters[key].map { "\(key)=\($0.compactText)" } }
+            print("  \(trial.id)  " + varying.joined(separator: " "))
+        }
+        if plan.trials.count > show { print("  ... \(plan.trials.count - show) more") }
+
+        var pending = plan.trials.count
+        do {
+            switch try ResultsStore.inspect(path: output, sweepName: plan.name) {
+            case .missing:
+                print("results file: \(output) (does not exist yet)")
+            case .results(let summary):
+                var statusOfID: [String: TrialStatus] = [:]
+                for (id, status) in zip(summary.ids, summary.statuses) { statusOfID[id] = status }
+                var counts: [TrialStatus: Int] = [:]
+                for trial in plan.trials { counts[statusOfID[trial.id] ?? .pending, default: 0] += 1 }
+                let known = Set(plan.trials.map(\.id))
+                let outside = summary.ids.filter { !known.contains($0) }.count
+                pending = counts[.pending] ?? 0
+                print("results file: \(output): \(counts[.done] ?? 0) done, \(counts[.failed] ?? 0) failed, "
+                      + "\(counts[.diverged] ?? 0) diverged, \(pending) to run"
+                      + (outside > 0 ? "; \(outside) other trials in the file are kept" : ""))
+            }
+        } catch {
+            print("results file: \(output): \(error) (run would refuse it)")
+        }
+        let remaining = plan.trials.reduce(0.0) { $0 + $1.cost } * Double(pending) / Double(max(plan.trials.count, 1))
+        let coreSeconds = remaining / Self.flopsPerSecond
+        print(String(format: "estimated compute for what is left: %@ on one core, about %@ on %d ranks",
+                     Self.duration(coreSeconds), Self.duration(coreSeconds / Double(max(ranks, 1))), ranks))
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 120 { return String(format: "%.0f s", seconds) }
+        if seconds < 7200 { return String(format: "%.1f min", seconds / 60) }
+        return String(format: "%.1f h", seconds / 3600)
+    }
+}

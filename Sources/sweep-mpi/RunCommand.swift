@@ -1,0 +1,104 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Sweep
+
+/// Options shared by `run` and `plan`: which sweep, which seeds, which file.
+struct SweepSelection: ParsableArguments {
+    @Argument(help: "The sweep file (JSON).")
+    var sweep: String
+
+    @Option(help: "Results file (default: the sweep file's \"output\", else results/<name>.h5).")
+    var output: String?
+
+    @Option(help: ArgumentHelp("Seeds to run instead of the file's, e.g. 0-29 or 0,3,7-9.", valueName: "list"))
+    var seeds: String?
+
+    /// Reads and expands the sweep file; every rank does this identically.
+    func expand() throws -> SweepExpansion {
+        let text = try CommandFailure.readText(sweep, what: "sweep file")
+        do {
+            return try expandSweep(specText: text, model: EngineTrialModel(), seedsOverride: seeds)
+        } catch {
+            throw CommandFailure(code: SweepExit.badInput.rawValue, message: "\(sweep): \(error)")
+        }
+    }
+}
+
+/// `sweep-mpi run SWEEP.json` (the default command): the sweep on every rank of the MPI job.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a sweep (under mpirun/srun, or alone) into one HDF5 results file.",
+        discussion: """
+            Every rank expands the same sweep; rank 0 hands out trials (most expensive first) and
+            trains too. Rerunning the same command resumes: finished trials are kept, the rest run.
+            A larger sweep (more seeds, a new value) adds its new trials to the same file.
+            SIGTERM, SIGINT, SIGUSR1 or SIGUSR2 drains the job (exit 75; rerun to resume).
+            """)
+
+    @OptionGroup var selection: SweepSelection
+
+    @Flag(help: "Start over: keep the existing output as <output>.<time>.bak and create a new file.")
+    var restart = false
+
+    @Flag(help: "Run failed and diverged trials again.")
+    var rerunFailed = false
+
+    @Option(help: "After a stop signal, let a trial in flight finish if it will within this many seconds.")
+    var grace = 0.5
+
+    @Option(help: "Progress display: auto, terminal (one updating line), lines (periodic lines), none.")
+    var progress: ProgressMode = .auto
+
+    @Option(help: "Seconds between progress lines in lines mode.")
+    var progressInterval = 30.0
+
+    func validate() throws {
+        guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be a number of seconds >= 0") }
+        guard progressInterval > 0, progressInterval.isFinite else { throw ValidationError("--progress-interval must be > 0") }
+    }
+
+    func run() throws {
+        // Before MPI starts: a child process after MPI_Init is unsafe with some transports.
+        let provenance = Provenance(toolVersion: SweepMPI.version, gitCommit: LaunchEnvironment.isRankZero ? BuildInfo.gitCommit : "",
+                                    openBLASVersion: BLAS.configuration)
+        BLAS.useSingleThread()
+        setenv("OPENBLAS_NUM_THREADS", "1", 1)
+        let communicator = Communicator.world()
+        let code: Int32
+        do {
+            let plan = try selection.expand().plan
+            let options = RunOptions(output: selection.output ?? plan.output, provenance: provenance, restart: restart,
+                                     rerunFailed: rerunFailed, grace: grace, progress: progress,
+                                     progressInterval: progressInterval)
+            code = runSweep(plan: plan, model: EngineTrialModel(), options: options, communicator: communicator)
+        } catch let failure as CommandFailure {
+            // Every rank reads and expands the same file, so every rank fails the same way.
+            if communicator.rank == 0 { FileHandle.standardError.write(Data("sweep-mpi: error: \(failure.message)\n".utf8)) }
+            code = failure.code
+        }
+        communicator.finalize()
+        Foundation.exit(code)
+    }
+}
+
+extension ProgressMode: ExpressibleByArgument {}
+
+/// The source revision the binary was built from, when it runs from its checkout.
+enum BuildInfo {
+    static var gitCommit: String {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", sources, "describe", "--always", "--dirty", "--abbrev=12"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return "unknown" }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return process.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
+    }
+}

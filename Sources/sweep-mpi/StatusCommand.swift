@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import Sweep
+
+/// Opens a results file for reading (also while a sweep writes it), or fails with 66.
+func openResults(_ path: String) throws -> ResultsReader {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw CommandFailure(code: SweepExit.inputUnreadable.rawValue, message: "\(path) does not exist")
+    }
+    do {
+        return try ResultsReader(path: path)
+    } catch {
+        throw CommandFailure(code: SweepExit.inputUnreadable.rawValue, message: "\(error)")
+    }
+}
+
+/// `sweep-mpi status FILE`: where a sweep stands, during or after a run.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Done, pending, failed and diverged trials of a results file, overall and per swept value.")
+
+    @Argument(help: "The results file.")
+    var file: String
+
+    @Option(help: "How many failed or diverged trials to list with their message.")
+    var failures = 10
+
+    func run() throws {
+        let reader = try openResults(file)
+        defer { reader.close() }
+        let statuses: [TrialStatus], parameters: [JSONObject], errors: [String]
+        do {
+            statuses = try reader.statuses()
+            parameters = try reader.parameters()
+            errors = try reader.errors()
+        } catch {
+            throw CommandFailure(code: SweepExit.inputUnreadable.rawValue, message: "\(error)")
+        }
+        let a = reader.attributes
+        print("\(file): sweep \(a.sweepName), \(statuses.count) trials (created \(a.created), updated \(a.updated))")
+        print("  " + Self.counts(statuses))
+        // Per value of every parameter that varies across the file (seeds summarised above).
+        for key in reader.columnNames where key != "seed" {
+            var order: [String] = [], byValue: [String: [TrialStatus]] = [:]
+            for (object, status) in zip(parameters, statuses) {
+                let value = object[key]?.compactText ?? "-"
+                if byValue[value] == nil { order.append(value) }
+                byValue[value, default: []].append(status)
+            }
+            guard order.count > 1 else { continue }
+            print("by \(key):")
+            let width = order.map(\.count).max() ?? 0
+            for value in order { print("  " + value.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Self.counts(byValue[value]!)) }
+        }
+        let problems = statuses.indices.filter { statuses[$0] == .failed || statuses[$0] == .diverged }
+        if !problems.isEmpty {
+            print("failed and diverged trials:")
+            for row in problems.prefix(max(0, failures)) {
+                let label = reader.columnNames.compactMap { key in parameters[row][key].map { "\(key)=\($0.compactText)" } }
+                print("  row \(row) \(statuses[row].name) [\(label.joined(separator: " "))]: \(errors[row])")
+            }
+            if problems.count > failures { print("  ... \(problems.count - failures) more") }
+        }
+    }
+
+    static func counts(_ statuses: [TrialStatus]) -> String {
+        var counts: [TrialStatus: Int] = [:]
+        for status in statuses { counts[status, default: 0] += 1 }
+        return [TrialStatus.done, .pending, .failed, .diverged].map { "\(counts[$0] ?? 0) \($0.name)" }.joined(separator: ", ")
+    }
+}
+
+/// `sweep-mpi stats FILE --metric NAME`: error-bar statistics across seeds.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Error-bar statistics of a metric across seeds: n, mean, std, sem, median, bootstrap CI.",
+        discussion: """
+            Trials that differ only in their seed form a group (or, with --by, trials with equal values
+            of the given parameters). For every element of the metric (e.g. every layer of dim_layers):
+            n, mean, standard deviation, standard error, median and a percentile bootstrap confidence
+            interval of the mean (seeded: the same file gives the same interval). Failed, diverged and
+            pending trials are left out and counted. Works on a file that is still being written.
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+    @Argument(help: "The results file.")
+    var file: String
+
+    @Option(help: "The metric, e.g. dim_layers.")
+    var metric: String
+
+    @Option(help: ArgumentHelp("Group by these parameters only (comma-separated).", valueName: "keys"))
+    var by: String?
+
+    @Option(help: "Output format: table, csv or json.")
+    var format: Format = .table
+
+    @Option(help: "Bootstrap resamples.")
+    var resamples = 10_000
+
+    @Option(help: "Confidence level of the bootstrap interval.")
+    var level = 0.95
+
+    func validate() throws {
+        guard resamples >= 100 else { throw ValidationError("--resamples must be >= 100") }
+        guard level > 0, level < 1 else { throw ValidationError("--level must be in (0, 1)") }
+    }
+
+    func run() throws {
+        let reader = try openResults(file)
+        defer { reader.close() }
+        guard let spec = reader.metrics.first(where: { $0.name == metric }) else {
+            let names = reader.metrics.map(\.name)
+            let hint = suggestion(for: metric, among: names).map { " (did you mean \"\($0)\"?)" } ?? ""
+            throw CommandFailure(code: SweepExit.usage.rawValue,
+                                 message: "--metric \(metric): no such metric in \(file)\(hint); it has \(names.joined(separator: ", "))")
+        }
+        let grouped: GroupedStatistics
+        do {
+            let values = try reader.metricValues(metric)
+            let width = max(1, spec.elementCount)
+            let rows = (0..<reader.trialCount).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+            let keys = by.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            grouped = try groupStatistics(metric: spec, rows: rows, parameters: try reader.parameters(),
+                                          statuses: try reader.statuses(), by: keys, resamples: resamples, level: level)
+        } catch let error as ParameterError {
+            throw CommandFailure(code: SweepExit.usage.rawValue, message: "--\(error.field) \(error.value): \(error.reason)")
+        } catch {
+            throw CommandFailure(code: SweepExit.inputUnreadable.rawValue, message: "\(error)")
+        }
+        switch format {
+        case .table: print(grouped.table(), terminator: "")
+        case .csv: print(grouped.csv(), terminator: "")
+        case .json: print(grouped.json())
+        }
+    }
+}

@@ -18,6 +18,12 @@ import Testing
         #expect(try RunConfig(["num_train_samples_per_epoch": .number(400)]).num_test_samples_per_epoch == 60)
     }
 
+    @Test func defaultAnalysesFitTheNetwork() throws {
+        #expect(RunConfig.defaults.analyses.contains(.lyapunov))
+        let feedforward = try RunConfig(["network": .string("feedforward")])
+        #expect(!feedforward.analyses.contains(.lyapunov) && feedforward.analyses.contains(.dimLayers))
+    }
+
     @Test func resolvedParametersAreCanonical() throws {
         let a = try RunConfig(["Win": .string("orthogonal"), "learning_rate": .number(1e-3), "loss": .string("categorical_crossentropy"),
                                "analyses": .list([.string("lyapunov"), .string("dim_layers")])])

@@ -55,7 +55,7 @@ import Testing
         func forward() -> Double {
             var noise = RandomStream(seed: 9, purpose: .test)
             network.cell.forward(inputs: inputs, inputSteps: s, steps: steps, batch: b, states: &states,
-                                 training: true, noise: &noise)
+                                 mode: .training, noise: &noise)
             var total = 0.0
             for i in (b * n)..<states.count { total += Double(weights[i]) * Double(states[i]) }
             return total
@@ -149,6 +149,33 @@ import Testing
         #expect(error < 1e-2, "relative error \(error)")
         // Frozen Win enters the value but gets no gradient.
         #expect(store.gradients("Win")[0] == 0)
+    }
+
+    @Test func l2BackwardCountsEveryFeedforwardLayerAsATensor() throws {
+        let c = try Self.config(["network": .string("feedforward"), "n_lag": .number(2)])
+        let network = Network(config: c, maxTrainingBatch: c.batch_size)
+        try network.initialize()
+        let store = network.parameters
+        let biases = store.values("bhidden")
+        for i in 0..<store.spec("bhidden").count { biases[i] = Float(i % 5) * 0.1 - 0.15 }
+        store.values("bout")[0] = 0.3
+        let error = Self.relativeError(store, ["Win", "Whidden", "bhidden", "Wout", "bout"], epsilon: 1e-3,
+                                       loss: { Double(Loss.l2Value(store, strength: 50, stateSize: c.N)) },
+                                       analytic: { _ = Loss.addL2(store, strength: 50, stateSize: c.N) })
+        #expect(error < 1e-2, "relative error \(error)")
+        // The reference's tensors: Win, 2 hidden weights, 3 hidden biases, Wout, bout = 8; the value is
+        // the mean of their norms / N.
+        var norms = 0.0
+        for (name, pieces) in [("Win", 1), ("Whidden", 2), ("bhidden", 3), ("Wout", 1), ("bout", 1)] {
+            let values = store.values(name), size = store.spec(name).count / pieces
+            for piece in 0..<pieces {
+                var squared = 0.0
+                for i in 0..<size { squared += Double(values[piece * size + i] * values[piece * size + i]) }
+                norms += squared.squareRoot()
+            }
+        }
+        let expected = 50 * norms / Double(c.N) / 8
+        #expect(abs(Double(Loss.l2Value(store, strength: 50, stateSize: c.N)) - expected) < 1e-4 * expected)
     }
 
     /// The whole training step — cell, readout, loss, L2 — on the trainer's own buffers.

@@ -90,6 +90,19 @@ import Testing
         }
     }
 
+    /// The reference's always-on dropout (dropout_in_eval) reaches the validation pass only: the
+    /// analyses look at the deterministic network, as the reference's analysis helpers do.
+    @Test func analysesAreNeverPerturbed() throws {
+        func dimensions(_ dropoutInEval: Bool) throws -> [Double] {
+            let c = try Self.small(["num_epochs": .number(0), "dropout_p": .number(0.5), "unit_injected_noise": .number(0.3),
+                                    "dropout_in_eval": .bool(dropoutInEval), "analyses": .list([.string("dim_layers")])])
+            return try Run.execute(c).metrics["dim_layers"]!
+        }
+        #expect(try dimensions(true) == dimensions(false))
+        #expect(try dimensions(false) == Run.execute(try Self.small(["num_epochs": .number(0),
+                                                                      "analyses": .list([.string("dim_layers")])])).metrics["dim_layers"]!)
+    }
+
     @Test func divergenceIsAResultWithTheEpoch() throws {
         let c = try Self.small(["hid_nonlin": .string("relu"), "learning_rate": .number(1e4), "optimizer": .string("sgd"),
                                 "loss": .string("mse"), "g_radius": .number(250), "analyses": .list([.string("acc_over_training")])])

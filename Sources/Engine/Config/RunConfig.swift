@@ -132,7 +132,7 @@ public struct RunConfig: Sendable {
         num_test_samples_per_epoch = try r.integer("num_test_samples_per_epoch", default: max(1, defaultTest), 1...(1 << 30))
         saves_per_epoch = try Self.readSaves(&r, epochs: num_epochs)
         // Analyses
-        analyses = try Self.readAnalyses(&r)
+        analyses = try Self.readAnalyses(&r, network: network)
         dim_samples = try r.integer("dim_samples", default: 500, 2...sizeLimit)
         dim_time_steps = try r.integer("dim_time_steps", default: 15, 0...100_000)
         holdout_samples = try r.integer("holdout_samples", default: 500, 2...sizeLimit)
@@ -227,11 +227,13 @@ extension RunConfig {
         }
     }
 
-    private static func readAnalyses(_ r: inout ConfigReader) throws(ConfigError) -> [AnalysisKind] {
+    private static func readAnalyses(_ r: inout ConfigReader, network: NetworkKind) throws(ConfigError) -> [AnalysisKind] {
         let key = "analyses"
         guard let value = r.raw(key) else {
-            r.record(key, .list(AnalysisKind.defaults.map { .string($0.rawValue) }))
-            return AnalysisKind.defaults
+            // A feed-forward network has no dynamics to take a Lyapunov spectrum of.
+            let defaults = AnalysisKind.defaults.filter { network == .vanillaRNN || $0 != .lyapunov }
+            r.record(key, .list(defaults.map { .string($0.rawValue) }))
+            return defaults
         }
         guard case .list(let items) = value else {
             throw ConfigError(key: key, value: value, reason: "expected a list of analysis names")

@@ -19,8 +19,8 @@ public final class FeedforwardStack: RecurrentCell {
     public static func parameterSpecs(_ config: RunConfig) -> [TensorSpec] {
         let layers = config.sequenceLength
         return [TensorSpec("Win", [config.N, config.X_dim], trainable: true),
-                TensorSpec("Whidden", [layers - 1, config.N, config.N], trainable: true),
-                TensorSpec("bhidden", [layers, config.N], trainable: config.use_biases)]
+                TensorSpec("Whidden", [layers - 1, config.N, config.N], trainable: true, slices: layers - 1),
+                TensorSpec("bhidden", [layers, config.N], trainable: config.use_biases, slices: layers)]
     }
 
     public init(config: RunConfig, parameters: ParameterStore, maxTrainingBatch: Int) {
@@ -59,8 +59,9 @@ public final class FeedforwardStack: RecurrentCell {
     public func autonomousDynamics() -> (any TangentDynamics)? { nil }
 
     public func forward(inputs: UnsafePointer<Float>, inputSteps: Int, steps: Int, batch: Int,
-                        states: UnsafeMutablePointer<Float>, training: Bool, noise: inout RandomStream) {
+                        states: UnsafeMutablePointer<Float>, mode: ForwardMode, noise: inout RandomStream) {
         let n = stateSize, bn = batch * n
+        let training = mode == .training
         precondition(steps == layers && (!training || batch <= maxBatch))
         states.update(repeating: 0, count: bn)
         for l in 0..<layers {

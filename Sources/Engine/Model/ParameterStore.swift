@@ -3,8 +3,11 @@ public struct TensorSpec: Hashable, Sendable {
     public var name: String
     public var shape: [Int]
     public var trainable: Bool
-    public init(_ name: String, _ shape: [Int], trainable: Bool) {
-        self.name = name; self.shape = shape; self.trainable = trainable
+    /// How many tensors of the reference model this one stacks along its first axis (the
+    /// feed-forward layers): the L2 term counts each slice as its own tensor.
+    public var slices: Int
+    public init(_ name: String, _ shape: [Int], trainable: Bool, slices: Int = 1) {
+        self.name = name; self.shape = shape; self.trainable = trainable; self.slices = slices
     }
     public var count: Int { shape.reduce(1, *) }
 }

@@ -8,6 +8,17 @@
 ///   inputs  [S, B, D]   the input at steps 0..<S (zero afterwards)
 ///   states  [T+1, B, N] states[0] is the initial state, states[t+1] the state after step t
 ///   dStates [T+1, B, N] dL/dstates (from the readout); consumed by backward
+/// What a forward pass is for.
+public enum ForwardMode: Sendable {
+    /// A training minibatch: record what backward needs, apply noise and dropout.
+    case training
+    /// The validation pass of an epoch: no noise; dropout only with the reference's
+    /// `dropout_in_eval` (B.8).
+    case validation
+    /// The analyses: the deterministic network, never perturbed (as the reference's helpers).
+    case analysis
+}
+
 public protocol RecurrentCell: AnyObject {
     /// N: the size of the state the readout and the analyses see.
     var stateSize: Int { get }
@@ -21,7 +32,7 @@ public protocol RecurrentCell: AnyObject {
     /// Runs T steps. In training mode the cell records what `backward` needs (B must be <=
     /// the training batch it was built for) and applies its training-time perturbations.
     func forward(inputs: UnsafePointer<Float>, inputSteps: Int, steps: Int, batch: Int,
-                 states: UnsafeMutablePointer<Float>, training: Bool, noise: inout RandomStream)
+                 states: UnsafeMutablePointer<Float>, mode: ForwardMode, noise: inout RandomStream)
 
     /// Back-propagates through the T steps of the last training forward pass and accumulates
     /// parameter gradients into the parameter store's gradient buffer.

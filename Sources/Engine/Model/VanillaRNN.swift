@@ -67,11 +67,12 @@ public final class VanillaRNNCell: RecurrentCell {
     }
 
     public func forward(inputs: UnsafePointer<Float>, inputSteps: Int, steps: Int, batch: Int,
-                        states: UnsafeMutablePointer<Float>, training: Bool, noise: inout RandomStream) {
+                        states: UnsafeMutablePointer<Float>, mode: ForwardMode, noise: inout RandomStream) {
         let n = stateSize, d = inputSize, bn = batch * n
         let wrec = recurrentWeights, brec = bias, win = inputWeights
+        let training = mode == .training
         precondition(!training || (batch <= maxBatch && steps <= maxSteps), "training batch exceeds the workspace")
-        let perturb = perturbation.isActive && (training || config.dropout_in_eval)
+        let perturb = perturbation.isActive && (training || (mode == .validation && config.dropout_in_eval))
         states.update(repeating: 0, count: bn)                      // h_0 = 0
         for t in 0..<steps {
             let h = states + t * bn, next = states + (t + 1) * bn     // [B, N]
@@ -88,7 +89,7 @@ public final class VanillaRNNCell: RecurrentCell {
                 if training {
                     perturbation.apply(next, gate: gates + t * bn, count: bn, stream: &noise)
                 } else {
-                    // Evaluation with the reference's always-on dropout (dropout_in_eval): no noise.
+                    // Validation with the reference's always-on dropout (dropout_in_eval): no noise.
                     StatePerturbation(noiseScale: 0, dropProbability: perturbation.dropProbability)
                         .apply(next, gate: nil, count: bn, stream: &noise)
                 }

@@ -92,10 +92,10 @@ public final class Evaluator {
         }
         if buffer.version == weightsVersion, buffer.steps >= steps { return UnsafePointer(buffer.states) }
         // Always run the full capacity: a later request for more steps on the same weights is then free.
-        var noise = RandomStream(seed: config.seed, purpose: .unitNoise, index: UInt64(2 << 40) + UInt64(weightsVersion))
+        var noise = RandomStream(seed: config.seed, purpose: .unitNoise)     // unused: analyses are never perturbed
         set.inputs.withUnsafeBufferPointer { inputs in
             network.cell.forward(inputs: inputs.baseAddress!, inputSteps: config.inputSteps, steps: buffer.capacity,
-                                 batch: set.count, states: buffer.states, training: false, noise: &noise)
+                                 batch: set.count, states: buffer.states, mode: .analysis, noise: &noise)
         }
         buffer.steps = buffer.capacity
         buffer.version = weightsVersion

@@ -67,8 +67,9 @@ public enum Loss {
     }
 
     /// The reference's L2 term (C.1), reproduced as it is: λ · mean over all parameter tensors
-    /// (frozen ones included) of ‖p‖_F / N — the non-squared norm. Adds its gradient
-    /// λ/(P N) · p/‖p‖_F to trainable tensors and returns the term's value.
+    /// (frozen ones included; stacked layers count one tensor each) of ‖p‖_F / N — the
+    /// non-squared norm. Adds its gradient λ/(P N) · p/‖p‖_F to trainable tensors and returns the
+    /// term's value.
     static func addL2(_ parameters: ParameterStore, strength: Double, stateSize: Int) -> Float {
         l2(parameters, strength: strength, stateSize: stateSize, addGradient: true)
     }
@@ -79,18 +80,21 @@ public enum Loss {
 
     private static func l2(_ parameters: ParameterStore, strength: Double, stateSize: Int, addGradient: Bool) -> Float {
         guard strength > 0 else { return 0 }
-        let tensors = Double(parameters.specs.count)
+        let tensors = Double(parameters.specs.reduce(0) { $0 + $1.slices })
         var value = 0.0
-        for (spec, offset) in zip(parameters.specs, parameters.offsets) {
-            let p = parameters.values + offset
-            var squared = 0.0
-            for i in 0..<spec.count { squared += Double(p[i]) * Double(p[i]) }
-            let norm = squared.squareRoot()
-            value += norm / Double(stateSize)
-            if addGradient, spec.trainable, norm > 0 {
-                let factor = Float(strength / (tensors * Double(stateSize) * norm))
-                let g = parameters.gradients + offset
-                for i in 0..<spec.count { g[i] += factor * p[i] }
+        for (spec, offset) in zip(parameters.specs, parameters.offsets) where spec.slices > 0 {
+            let sliceCount = spec.count / spec.slices
+            for slice in 0..<spec.slices {
+                let p = parameters.values + offset + slice * sliceCount
+                var squared = 0.0
+                for i in 0..<sliceCount { squared += Double(p[i]) * Double(p[i]) }
+                let norm = squared.squareRoot()
+                value += norm / Double(stateSize)
+                if addGradient, spec.trainable, norm > 0 {
+                    let factor = Float(strength / (tensors * Double(stateSize) * norm))
+                    let g = parameters.gradients + offset + slice * sliceCount
+                    for i in 0..<sliceCount { g[i] += factor * p[i] }
+                }
             }
         }
         return Float(strength * value / tensors)

@@ -163,7 +163,7 @@ public final class Trainer {
         let parameters = network.parameters
         parameters.zeroGradients()
         network.cell.forward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
-                             states: states, training: true, noise: &noise)
+                             states: states, mode: .training, noise: &noise)
         let scale = 1 / Float(size * lossSteps.count)
         var total: Float = 0
         for (k, t) in lossSteps.enumerated() {
@@ -206,7 +206,7 @@ public final class Trainer {
             }
             replicateInputs(size: size)
             network.cell.forward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
-                                 states: states, training: false, noise: &noise)
+                                 states: states, mode: .validation, noise: &noise)
             var total: Float = 0
             for t in lossSteps {
                 network.readout.forward(states + (t + 1) * size * stateSize, batch: size, logits: logits)

@@ -14,6 +14,17 @@ struct SweepSelection: ParsableArguments {
     @Option(help: ArgumentHelp("Seeds to run instead of the file's, e.g. 0-29 or 0,3,7-9.", valueName: "list"))
     var seeds: String?
 
+    /// A malformed --seeds is a command-line mistake (usage, 64) like any other bad flag value,
+    /// reported before the sweep file is read.
+    func validate() throws {
+        guard let seeds else { return }
+        do {
+            _ = try SeedSet.parse(seeds, field: "--seeds")
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     /// Reads and expands the sweep file; every rank does this identically.
     func expand() throws -> SweepExpansion {
         let text = try CommandFailure.readText(sweep, what: "sweep file")

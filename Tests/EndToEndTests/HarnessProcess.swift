@@ -2,14 +2,19 @@ import Foundation
 import Testing
 import Sweep
 
-/// Runs the `sweep-harness` executable under real mpirun. This test target never initialises
-/// MPI itself (a process that has called MPI_Init cannot start mpirun).
+/// Runs the `sweep-harness` executable (synthetic trials) or the real `sweep-mpi` (Engine
+/// trials) under real mpirun. This test target never initialises MPI itself (a process that has
+/// called MPI_Init cannot start mpirun).
 enum Harness {
     /// The harness binary, built next to this test bundle.
-    static let executable: String = {
+    static let executable = builtProduct("sweep-harness")
+    /// The real command-line tool, built next to this test bundle.
+    static let sweepMPI = builtProduct("sweep-mpi")
+
+    private static func builtProduct(_ name: String) -> String {
         let bundleDirectory = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        return bundleDirectory.appendingPathComponent("sweep-harness").path
-    }()
+        return bundleDirectory.appendingPathComponent(name).path
+    }
 
     struct Result {
         var status: Int32
@@ -28,8 +33,8 @@ enum Harness {
         return environment
     }
 
-    static func mpirunArguments(ranks: Int, arguments: [String], exported: [String]) -> [String] {
-        ["-n", String(ranks)] + exported.flatMap { ["-x", $0] } + [executable] + arguments
+    static func mpirunArguments(ranks: Int, arguments: [String], exported: [String], program: String = executable) -> [String] {
+        ["-n", String(ranks)] + exported.flatMap { ["-x", $0] } + [program] + arguments
     }
 
     /// A started mpirun job. It is spawned with posix_spawn rather than Foundation's Process
@@ -38,15 +43,22 @@ enum Harness {
     final class Job {
         let pid: pid_t
         private let logPath: String
+        /// mpirun's session directory and the ranks' shared-memory segments go here, and are
+        /// removed with the job: a killed job cannot clean them up itself.
+        private let scratchPath: String
         private var exitStatus: Int32?
         let started = Date()
 
         init(ranks: Int, arguments: [String], environment extra: [String: String] = [:],
-             mpirunArguments: [String]? = nil) throws {
-            logPath = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-mpirun-\(UUID().uuidString).log").path
+             mpirunArguments: [String]? = nil, program: String = Harness.executable) throws {
+            let name = "sweep-mpirun-\(UUID().uuidString)"
+            logPath = FileManager.default.temporaryDirectory.appendingPathComponent(name + ".log").path
+            scratchPath = FileManager.default.temporaryDirectory.appendingPathComponent(name).path
+            try FileManager.default.createDirectory(atPath: scratchPath, withIntermediateDirectories: false)
             let argv = ["/usr/bin/mpirun"] + (mpirunArguments ?? Harness.mpirunArguments(ranks: ranks, arguments: arguments,
-                                                                                           exported: Array(extra.keys)))
-            let envp = Harness.environment(extra).map { "\($0.key)=\($0.value)" }
+                                                                                           exported: Array(extra.keys), program: program))
+            let scratch = ["OMPI_MCA_orte_tmpdir_base": scratchPath, "OMPI_MCA_btl_vader_backing_directory": scratchPath]
+            let envp = Harness.environment(scratch.merging(extra) { $1 }).map { "\($0.key)=\($0.value)" }
 
             var actions = posix_spawn_file_actions_t()
             posix_spawn_file_actions_init(&actions)
@@ -78,6 +90,7 @@ enum Harness {
         deinit {
             if exitStatus == nil { killEverything(); _ = finish(timeout: 5) }
             try? FileManager.default.removeItem(atPath: logPath)
+            try? FileManager.default.removeItem(atPath: scratchPath)
         }
 
         var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
@@ -109,6 +122,9 @@ enum Harness {
 
         /// SIGKILL to mpirun and every rank at once: the whole job dies with no chance to react.
         func killEverything() {
+            // Stopped first, mpirun cannot start a rank between the listing and the kill (a rank
+            // it started after the listing would outlive the job).
+            kill(pid, SIGSTOP)
             let ranks = rankPIDs
             kill(pid, SIGKILL)
             for rank in ranks { kill(rank, SIGKILL) }
@@ -128,9 +144,10 @@ enum Harness {
         }
     }
 
-    /// Runs the harness under mpirun to completion.
-    static func run(ranks: Int, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60) throws -> Result {
-        try Job(ranks: ranks, arguments: arguments, environment: environment).finish(timeout: timeout)
+    /// Runs the harness (or `program`) under mpirun to completion.
+    static func run(ranks: Int, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 60,
+                    program: String = executable) throws -> Result {
+        try Job(ranks: ranks, arguments: arguments, environment: environment, program: program).finish(timeout: timeout)
     }
 
     static func children(of parent: Int32) -> [Int32] {
@@ -153,6 +170,25 @@ enum Harness {
             if let closing = stat.lastIndex(of: ")"), stat[stat.index(after: closing)...].split(separator: " ").first == "Z" { return }
             Thread.sleep(forTimeInterval: 0.01)
         }
+    }
+}
+
+extension Harness {
+    /// Runs the harness (or `program`) under mpirun through a shell that prints each rank's exit
+    /// status, so a test can check that every rank returned the same code.
+    static func runReportingEveryRank(ranks: Int, _ arguments: [String], program: String = executable,
+                                      environment: [String: String] = [:],
+                                      timeout: Double = 30) throws -> (codes: [Int32], output: String, seconds: Double) {
+        let wrapper = ["sh", "-c", "\"$0\" \"$@\"; echo \"rank $OMPI_COMM_WORLD_RANK exited with $?\"", program] + arguments
+        let job = try Job(ranks: ranks, arguments: [], environment: environment,
+                          mpirunArguments: ["-n", String(ranks)] + environment.keys.flatMap { ["-x", $0] } + wrapper)
+        let result = job.finish(timeout: timeout)
+        let codes = (0..<ranks).map { rank -> Int32 in
+            guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("rank \(rank) exited with ") }),
+                  let code = Int32(line.split(separator: " ").last ?? "") else { return -1 }
+            return code
+        }
+        return (codes, result.output, result.seconds)
     }
 }
 

@@ -2,22 +2,6 @@ import Foundation
 import Testing
 import Sweep
 
-extension Harness {
-    /// Runs the harness under mpirun through a shell that prints each rank's exit status, so a
-    /// test can check that every rank returned the same code.
-    static func runReportingEveryRank(ranks: Int, _ arguments: [String]) throws -> (codes: [Int32], output: String) {
-        let wrapper = ["sh", "-c", "\"$0\" \"$@\"; echo \"rank $OMPI_COMM_WORLD_RANK exited with $?\"", executable] + arguments
-        let job = try Job(ranks: ranks, arguments: [], mpirunArguments: ["-n", String(ranks)] + wrapper)
-        let result = job.finish(timeout: 30)
-        let codes = (0..<ranks).map { rank -> Int32 in
-            guard let line = result.output.split(separator: "\n").first(where: { $0.hasPrefix("rank \(rank) exited with ") }),
-                  let code = Int32(line.split(separator: " ").last ?? "") else { return -1 }
-            return code
-        }
-        return (codes, result.output)
-    }
-}
-
 extension EndToEnd {
     @Suite struct Refusals {
         static func errorLines(_ output: String) -> [String] {
@@ -30,7 +14,7 @@ extension EndToEnd {
                            sourceLocation: SourceLocation = #_sourceLocation) throws {
             let trials = try workspace.trials("this.json", sweep: "this", seeds: 2, ["{\"x\": 1}"])
             let original = workspace.bytes(name)
-            let (codes, output) = try Harness.runReportingEveryRank(ranks: 2, [trials, "--output", workspace.file(name)])
+            let (codes, output, _) = try Harness.runReportingEveryRank(ranks: 2, [trials, "--output", workspace.file(name)])
             #expect(codes == [73, 73], "\(output)", sourceLocation: sourceLocation)
             let errors = Self.errorLines(output)
             #expect(errors.count == 1, "\(output)", sourceLocation: sourceLocation)
@@ -84,7 +68,7 @@ extension EndToEnd {
             let workspace = Workspace()
             let trials = try workspace.trials("this.json", sweep: "this", seeds: 2, ["{\"x\": 1}"])
             let output = workspace.file("no/such/folder/out.h5")
-            let (codes, text) = try Harness.runReportingEveryRank(ranks: 2, [trials, "--output", output])
+            let (codes, text, _) = try Harness.runReportingEveryRank(ranks: 2, [trials, "--output", output])
             #expect(codes == [73, 73], "\(text)")
             #expect(Self.errorLines(text) == ["sweep-harness: error: cannot create \(output).partial: No such file or directory"])
         }
@@ -101,7 +85,7 @@ extension EndToEnd {
                 ([try workspace.trials("bad.json", sweep: "bad", seeds: 1, ["{\"size\": -1}"])], 65),
             ]
             for (arguments, expected) in cases {
-                let (codes, output) = try Harness.runReportingEveryRank(ranks: 2, arguments + ["--output", workspace.file("never.h5")])
+                let (codes, output, _) = try Harness.runReportingEveryRank(ranks: 2, arguments + ["--output", workspace.file("never.h5")])
                 #expect(codes == [expected, expected], "\(arguments): \(output)")
                 #expect(Self.errorLines(output).count == 1, "\(output)")
                 #expect(!FileManager.default.fileExists(atPath: workspace.file("never.h5")))

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Runs `plan` on every rank of `communicator` (each rank calls this with the same plan and
 /// options) and returns the exit status, identical on every rank (see `SweepExit`).
 ///
@@ -10,6 +14,10 @@
 public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, communicator: Communicator) -> Int32 {
     let savedSignals = DrainSignals.install()
     defer { DrainSignals.restore(savedSignals) }
+    // Past a file-size limit (ulimit -f) a write must fail with EFBIG, reported as an error
+    // naming the file, instead of SIGXFSZ killing the rank and leaving a half-built .partial.
+    let savedFileSizeAction = signal(SIGXFSZ, SIG_IGN)
+    defer { signal(SIGXFSZ, savedFileSizeAction) }
 
     let setup: RunSetup
     switch RunSetup.agree(plan: plan, options: options, communicator: communicator) {

@@ -21,6 +21,11 @@ enum DurableFiles {
 
     /// Removes a file if it exists (a stale temporary from a killed run).
     static func removeIfPresent(_ path: String) throws {
+        // Where there is nothing, say nothing: unlink reports EROFS on a read-only file system
+        // and ENOTDIR under a file even for a name that does not exist, and "cannot remove
+        // out.h5.partial" would hide what is wrong (creating the file then names the cause).
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
         if unlink(path) != 0 && errno != ENOENT {
             throw StoreError(.cannotCreate, "cannot remove \(path): \(errorText())")
         }
@@ -32,6 +37,22 @@ enum DurableFiles {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw StoreError(.cannotCreate, "cannot create \(path): \(errorText())") }
         close(descriptor)
+    }
+
+    /// Replaces the contents of `path` with `bytes`.
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw StoreError(.cannotCreate, "cannot create \(path): \(errorText())") }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw StoreError(.cannotCreate, "cannot write \(path) (\(bytes.count) bytes): \(errorText())")
+            }
+            offset += written
+        }
     }
 
     static func sync(_ path: String, directory: Bool = false) throws {

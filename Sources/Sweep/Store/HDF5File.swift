@@ -10,15 +10,29 @@ final class H5File {
 
     private init(id: hid_t, path: String) { self.id = id; self.path = path }
 
-    /// Creates (truncates) a file for one process, in the earliest file format (superblock 0: no
-    /// "open for writing" flag that a killed writer could leave set).
-    static func createSerial(path: String) throws -> H5File {
+    /// Creates a file in memory (HDF5's core driver, nothing written to disk), in the earliest
+    /// file format (superblock 0: no "open for writing" flag that a killed writer could leave
+    /// set). `image()` returns its bytes; `path` only names it in messages.
+    static func createInMemory(path: String) throws -> H5File {
         HDF5Library.prepare()
-        let access = try fileAccess(parallel: nil)
+        let access = try h5Id(H5Pcreate(chdf5_p_file_access()), "cannot make file access properties")
         defer { H5Pclose(access) }
+        try h5Check(H5Pset_fapl_core(access, 1 << 20, false), "cannot select the in-memory driver")
+        try h5Check(H5Pset_libver_bounds(access, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18), "cannot set the file format")
         let id = H5Fcreate(path, chdf5_acc_trunc(), chdf5_p_default(), access)
         if id < 0 { throw HDF5Library.failure(.cannotCreate, "cannot create \(path)") }
         return H5File(id: id, path: path)
+    }
+
+    /// The bytes of the whole file as it would be on disk (for a file made by `createInMemory`).
+    func image() throws -> [UInt8] {
+        try h5Check(H5Fflush(id, H5F_SCOPE_GLOBAL), "cannot flush \(path)")
+        let size = H5Fget_file_image(id, nil, 0)
+        guard size > 0 else { throw HDF5Library.failure(.io, "cannot get the image of \(path)") }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let copied = bytes.withUnsafeMutableBytes { H5Fget_file_image(id, $0.baseAddress, $0.count) }
+        guard copied == size else { throw HDF5Library.failure(.io, "cannot get the image of \(path)") }
+        return bytes
     }
 
     /// Opens a file read-only for one process (no MPI-IO; usable while a run writes the file).

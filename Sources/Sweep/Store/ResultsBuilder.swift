@@ -67,7 +67,7 @@ struct ResultsTable {
     }
 }
 
-/// Writes complete results files. Creation is done by one process with the serial driver: the
+/// Writes complete results files. Creation is done by one process, in memory: the
 /// file is complete, closed and synced under a temporary name before it is renamed over the
 /// output, so a kill at any moment leaves either the old file or the new one at the output path.
 /// The ranks open it for writing only afterwards, so none of them ever sees a file being built.
@@ -90,15 +90,22 @@ enum ResultsBuilder {
         try DurableFiles.renameDurably(temporary, to: path)
     }
 
+    /// The file is built in memory and written with plain write(2): a full disk or a file-size
+    /// limit is then a failed write of our own, named in the error. (Had HDF5 written it, a
+    /// failed flush in H5Fclose would leave a dangling file id in HDF5 1.10 that crashes the
+    /// process when the library shuts down at MPI_Finalize.)
     private static func write(_ table: ResultsTable, to path: String) throws {
-        let file = try H5File.createSerial(path: path)
+        let file = try H5File.createInMemory(path: path)
+        let image: [UInt8]
         do {
             try writeContents(table, into: file)
+            image = try file.image()
             try file.close()
         } catch {
             _ = try? file.close()
             throw error
         }
+        try DurableFiles.write(image, to: path)
     }
 
     private static func writeContents(_ table: ResultsTable, into file: H5File) throws {

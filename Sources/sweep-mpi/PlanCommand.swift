@@ -21,9 +21,10 @@ struct PlanCommand: ParsableCommand {
     static let flopsPerSecond = 3e10
 
     func run() throws {
-        let expansion = try selection.expand()
+        var expansion = try selection.expand()
+        if let output = selection.output { expansion.plan.output = output }
         let plan = expansion.plan
-        let output = selection.output ?? plan.output
+        let output = plan.output
         print(expansion.summary)
         print("first trials (in expansion order):")
         let varyingKeys = expansion.axisValues.filter { $0.values.count > 1 }.map(\.name)

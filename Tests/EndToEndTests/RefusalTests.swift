@@ -41,6 +41,25 @@ extension EndToEnd {
             #expect(reader.attributes.sweepName == "this")
         }
 
+        /// A job submitted twice: the second run refuses the file while the first writes it, and
+        /// the first completes untouched; after it, the file is free again (no lock file left).
+        @Test func aFileBeingWrittenIsRefused() throws {
+            let workspace = Workspace()
+            let trials = try workspace.trials("busy.json", sweep: "busy", seeds: 6, ["{\"x\": 1, \"work_ms\": 400}"])
+            let output = workspace.file("busy.h5")
+            let first = try Harness.Job(ranks: 1, arguments: [trials, "--output", output, "--progress", "lines"])
+            #expect(first.waitForOutput("to run on 1 rank"), "\(first.output)")
+            let (codes, text, _) = try Harness.runReportingEveryRank(ranks: 2, [trials, "--output", output])
+            #expect(codes == [73, 73], "\(text)")
+            #expect(Self.errorLines(text).count == 1)
+            #expect(text.contains("is being written by another run"), "\(text)")
+            let finished = first.finish()
+            #expect(finished.status == 0, "\(finished.output)")
+            #expect(try ResultsChecks.statuses(output).allSatisfy { $0 == .done })
+            #expect(!FileManager.default.fileExists(atPath: output + ".lock"))
+            #expect(try Harness.run(ranks: 1, [trials, "--output", output]).status == 0)
+        }
+
         @Test func nonHDF5FileIsRefused() throws {
             let workspace = Workspace()
             try Data("these are notes, not results\n".utf8).write(to: URL(fileURLWithPath: workspace.file("notes.h5")))

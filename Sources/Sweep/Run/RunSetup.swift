@@ -4,6 +4,8 @@ struct RunSetup {
     var rowOfTrial: [Int]
     var statusOfTrial: [TrialStatus]
     var actionText: String
+    /// Rank 0's lock on the output, held until the run ends.
+    var lock: OutputLock?
 
     enum Outcome {
         case ready(RunSetup)
@@ -24,8 +26,10 @@ struct RunSetup {
         }
         var words: [Int64] = []
         var text = ""
+        var lock: OutputLock?
         if communicator.rank == 0 {
             do {
+                lock = try OutputLock.acquire(for: options.output)
                 let prepared = try ResultsStore.prepare(plan: plan, path: options.output, restart: options.restart,
                                                         provenance: options.provenance)
                 words = [0, Int64(plan.trials.count)] + prepared.rowOfTrial.map(Int64.init)
@@ -42,13 +46,14 @@ struct RunSetup {
         words = communicator.broadcast(words)
         text = communicator.broadcast(text)
         if words[0] != 0 {
+            lock?.release()
             if communicator.rank == 0 { RunOutput.error(options.programName, text) }
             return .failed(Int32(words[0]))
         }
         let count = Int(words[1])
         let rows = words[2..<(2 + count)].map { Int($0) }
         let statuses = words[(2 + count)..<(2 + 2 * count)].map { TrialStatus(rawValue: Int8($0)) ?? .pending }
-        return .ready(RunSetup(rowOfTrial: rows, statusOfTrial: statuses, actionText: text))
+        return .ready(RunSetup(rowOfTrial: rows, statusOfTrial: statuses, actionText: text, lock: lock))
     }
 
     static func describe(_ action: PreparedOutput.Action) -> String {

@@ -67,6 +67,7 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
         RunOutput.error(options.programName, "rank \(communicator.rank) on \(host): closing \(options.output) failed: \(error)")
         communicator.abort(code: SweepExit.ioError.rawValue)
     }
+    setup.lock?.release()
     if communicator.rank == 0 { RunOutput.show(summary + "\n") }
     return status
 }

@@ -13,8 +13,7 @@ public final class FeedforwardStack: RecurrentCell {
     let inputWeights, hiddenWeights, biases: UnsafeMutablePointer<Float>                 // [N, D], [L-1, N, N], [L, N]
     let inputWeightGradients, hiddenWeightGradients, biasGradients: UnsafeMutablePointer<Float>
     let maxBatch: Int
-    let gates: UnsafeMutablePointer<Float>           // [L, B, N]
-    let dPreactivations: UnsafeMutablePointer<Float> // [L, B, N]
+    let tape: ActivationTape                         // training workspace [L, B, N], allocated once
 
     public static func parameterSpecs(_ config: RunConfig) -> [TensorSpec] {
         let layers = config.sequenceLength
@@ -34,14 +33,7 @@ public final class FeedforwardStack: RecurrentCell {
         inputWeightGradients = parameters.gradients("Win"); hiddenWeightGradients = parameters.gradients("Whidden")
         biasGradients = parameters.gradients("bhidden")
         maxBatch = maxTrainingBatch
-        let size = max(1, layers * maxBatch * stateSize)
-        gates = .allocate(capacity: size)
-        dPreactivations = .allocate(capacity: size)
-    }
-
-    deinit {
-        gates.deallocate()
-        dPreactivations.deallocate()
+        tape = ActivationTape(steps: layers, batch: maxBatch, units: stateSize)
     }
 
     public func initialize(seed: Int) throws {
@@ -73,7 +65,7 @@ public final class FeedforwardStack: RecurrentCell {
                 BLAS.gemm(transposeB: true, m: batch, n: n, k: n, states + l * bn, hiddenWeights + (l - 1) * n * n, beta: 1, next)
             }
             nonlinearity.apply(next, count: bn)
-            if training { nonlinearity.derivative(fromOutputs: next, into: gates + l * bn, count: bn) }
+            if training { nonlinearity.derivative(fromOutputs: next, into: tape.gates + l * bn, count: bn) }
         }
     }
 
@@ -81,8 +73,7 @@ public final class FeedforwardStack: RecurrentCell {
                          states: UnsafePointer<Float>, dStates: UnsafeMutablePointer<Float>) {
         let n = stateSize, bn = batch * n
         for l in stride(from: layers - 1, through: 0, by: -1) {
-            let dA = dPreactivations + l * bn, gate = gates + l * bn, dNext = dStates + (l + 1) * bn
-            for i in 0..<bn { dA[i] = dNext[i] * gate[i] }
+            let dA = tape.preactivationGradient(step: l, count: bn, dNext: dStates + (l + 1) * bn)
             if l == 0 {
                 BLAS.gemm(transposeA: true, m: n, n: inputSize, k: batch, dA, inputs, beta: 1, inputWeightGradients)
             } else {
@@ -91,8 +82,7 @@ public final class FeedforwardStack: RecurrentCell {
                 BLAS.gemm(m: batch, n: n, k: n, dA, w, beta: 1, dStates + l * bn)
             }
             if config.use_biases {
-                let db = biasGradients + l * n
-                for b in 0..<batch { for i in 0..<n { db[i] += dA[b * n + i] } }
+                ActivationTape.accumulateBiasGradient(dA, rows: batch, units: n, into: biasGradients + l * n)
             }
         }
     }

@@ -14,9 +14,7 @@ public final class VanillaRNNCell: RecurrentCell {
     let maxSteps: Int, maxBatch: Int
     let recurrentWeights, bias, inputWeights: UnsafeMutablePointer<Float>   // [N, N], [N], [N, D]
     let recurrentWeightGradients, biasGradients: UnsafeMutablePointer<Float>
-    // Training workspace, allocated once:
-    let gates: UnsafeMutablePointer<Float>          // [T, B, N]  φ'(a_t) x dropout mask
-    let dPreactivations: UnsafeMutablePointer<Float> // [T, B, N]  dL/da_t
+    let tape: ActivationTape                         // training workspace [T, B, N], allocated once
 
     public static func parameterSpecs(_ config: RunConfig) -> [TensorSpec] {
         [TensorSpec("Wrec", [config.N, config.N], trainable: true),
@@ -35,14 +33,7 @@ public final class VanillaRNNCell: RecurrentCell {
         maxBatch = maxTrainingBatch
         recurrentWeights = parameters.values("Wrec"); bias = parameters.values("brec"); inputWeights = parameters.values("Win")
         recurrentWeightGradients = parameters.gradients("Wrec"); biasGradients = parameters.gradients("brec")
-        let size = max(1, maxSteps * maxBatch * stateSize)
-        gates = .allocate(capacity: size)
-        dPreactivations = .allocate(capacity: size)
-    }
-
-    deinit {
-        gates.deallocate()
-        dPreactivations.deallocate()
+        tape = ActivationTape(steps: maxSteps, batch: maxBatch, units: stateSize)
     }
 
     public func initialize(seed: Int) throws {
@@ -84,10 +75,10 @@ public final class VanillaRNNCell: RecurrentCell {
                 BLAS.gemm(transposeB: true, m: batch, n: n, k: n, h, wrec, beta: 1, next)
             }
             nonlinearity.apply(next, count: bn)
-            if training { nonlinearity.derivative(fromOutputs: next, into: gates + t * bn, count: bn) }
+            if training { nonlinearity.derivative(fromOutputs: next, into: tape.gates + t * bn, count: bn) }
             if perturb {
                 if training {
-                    perturbation.apply(next, gate: gates + t * bn, count: bn, stream: &noise)
+                    perturbation.apply(next, gate: tape.gates + t * bn, count: bn, stream: &noise)
                 } else {
                     // Validation with the reference's always-on dropout (dropout_in_eval): no noise.
                     StatePerturbation(noiseScale: 0, dropProbability: perturbation.dropProbability)
@@ -102,8 +93,7 @@ public final class VanillaRNNCell: RecurrentCell {
         let n = stateSize, bn = batch * n
         let wrec = recurrentWeights
         for t in stride(from: steps - 1, through: 0, by: -1) {
-            let dA = dPreactivations + t * bn, gate = gates + t * bn, dNext = dStates + (t + 1) * bn
-            for i in 0..<bn { dA[i] = dNext[i] * gate[i] }            // dL/da_t = dL/dh_{t+1} ⊙ φ'(a_t)
+            let dA = tape.preactivationGradient(step: t, count: bn, dNext: dStates + (t + 1) * bn)
             if t > 0 {                                                // dL/dh_t += dL/da_t Wrec
                 BLAS.gemm(m: batch, n: n, k: n, dA, wrec, beta: 1, dStates + t * bn)
             }
@@ -111,14 +101,10 @@ public final class VanillaRNNCell: RecurrentCell {
         // dWrec += Σ_{t>=1} dA_tᵀ h_t as one product over all steps (h_0 = 0 adds nothing).
         if steps > 1 {
             BLAS.gemm(transposeA: true, m: n, n: n, k: (steps - 1) * batch,
-                      dPreactivations + bn, states + bn, beta: 1, recurrentWeightGradients)
+                      tape.dPreactivations + bn, states + bn, beta: 1, recurrentWeightGradients)
         }
         if config.use_biases {
-            let db = biasGradients
-            for row in 0..<(steps * batch) {
-                let dA = dPreactivations + row * n
-                for i in 0..<n { db[i] += dA[i] }
-            }
+            ActivationTape.accumulateBiasGradient(tape.dPreactivations, rows: steps * batch, units: n, into: biasGradients)
         }
     }
 }

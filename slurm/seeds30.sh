@@ -5,7 +5,7 @@
 # Submit from the repository root, after building (swift build -c release) and creating the log
 # folder (Slurm does not create it: without it the job fails and leaves no log at all):
 #
-#   mkdir -p logs
+#   mkdir -p logs results
 #   sbatch slurm/seeds30.sh                        # sweeps/fig5.json, seeds 0-29, 32 ranks
 #   sbatch slurm/seeds30.sh sweeps/fig3.json       # another sweep (or SWEEP=... sbatch ...)
 #   sbatch -n 64 --time=12:00:00 slurm/seeds30.sh  # the #SBATCH values below are only defaults
@@ -47,7 +47,7 @@ die() { log "error: $*" >&2; exit 2; }
 
 if [[ -z ${SLURM_JOB_ID:-} ]]; then
     echo "seeds30.sh is a Slurm batch script: submit it from the repository root with" >&2
-    echo "  mkdir -p logs && sbatch slurm/seeds30.sh [SWEEP.json]" >&2
+    echo "  mkdir -p logs results && sbatch slurm/seeds30.sh [SWEEP.json]" >&2
     exit 2
 fi
 

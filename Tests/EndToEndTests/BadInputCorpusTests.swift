@@ -152,7 +152,7 @@ extension BadInput {
 
         // The output path.
         BadInput(name: "output in a missing folder", sweep: sweep(), output: .missingFolder, code: output,
-                 mentions: ["no/such/folder/out.h5.partial", "No such file or directory"]),
+                 mentions: ["no/such/folder/out.h5.partial", "does not exist", "mkdir -p"]),
         BadInput(name: "output under a regular file", sweep: sweep(), output: .fileUnderAFile, code: output,
                  mentions: ["notes.txt/out.h5.partial", "Not a directory"]),
         BadInput(name: "output is a directory", sweep: sweep(), output: .directory, code: output,

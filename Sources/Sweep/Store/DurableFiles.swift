@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,7 +36,16 @@ enum DurableFiles {
     /// be created at all: HDF5's report of the same failure is much harder to read.
     static func probeCreate(_ path: String) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw StoreError(.cannotCreate, "cannot create \(path): \(errorText())") }
+        guard descriptor >= 0 else {
+            let reason = errorText()
+            // The usual case on a fresh checkout: the sweep's output folder is not there yet.
+            let folder = (path as NSString).deletingLastPathComponent
+            if errno == ENOENT, !folder.isEmpty, entry(at: folder) == .missing {
+                throw StoreError(.cannotCreate, "cannot create \(path): the folder \(folder) does not exist "
+                                 + "(create it with mkdir -p \(folder), or choose another --output)")
+            }
+            throw StoreError(.cannotCreate, "cannot create \(path): \(reason)")
+        }
         close(descriptor)
     }
 

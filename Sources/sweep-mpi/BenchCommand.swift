@@ -14,13 +14,13 @@ struct BenchCommand: ParsableCommand {
 struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train one Fig 2 network (farrell.md E.1) and report seconds per epoch and GFLOP/s.",
+        abstract: "Train one Figure 2 network and report seconds per epoch and GFLOP/s.",
         discussion: """
-            Runs the Fig 2 configuration twice: with cce (as the paper: once the Float32 loss is
-            exactly 0 the update and the backward pass are skipped) and with mse (every minibatch
-            runs forward and backward, the pure training speed). FLOPs are counted from the shapes.
-            The bound is single-thread sgemm at the shape of one recurrent step, measured in the
-            same run. The reference PyTorch code needs 0.47 s per epoch on a 2-core EPYC and
+            Runs the Fig 2 configuration twice: with cce (as the paper: once the Float32 loss is \
+            exactly 0 the update and the backward pass are skipped) and with mse (every minibatch \
+            runs forward and backward, the pure training speed). FLOPs are counted from the shapes. \
+            The bound is single-thread sgemm at the shape of one recurrent step, measured in the \
+            same run. The reference PyTorch code needs 0.47 s per epoch on a 2-core EPYC and \
             0.32 s on a 16-core Xeon.
             """)
 

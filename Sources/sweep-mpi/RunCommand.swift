@@ -42,10 +42,10 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a sweep (under mpirun/srun, or alone) into one HDF5 results file.",
         discussion: """
-            Every rank expands the same sweep; rank 0 hands out trials (most expensive first) and
-            trains too. Rerunning the same command resumes: finished trials are kept, the rest run.
-            A larger sweep (more seeds, a new value) adds its new trials to the same file.
-            SIGTERM, SIGINT, SIGUSR1 or SIGUSR2 drains the job (exit 75; rerun to resume).
+            Every rank expands the same sweep; rank 0 hands out trials (most expensive first) and \
+            trains too. Rerunning the same command resumes: finished trials are kept, the rest run. \
+            A larger sweep (more seeds, a new value) adds its new trials to the same file. SIGTERM, \
+            SIGINT, SIGUSR1 or SIGUSR2 drains the job (exit 75; rerun to resume).
             """)
 
     @OptionGroup var selection: SweepSelection

@@ -77,10 +77,10 @@ struct StatsCommand: ParsableCommand {
         commandName: "stats",
         abstract: "Error-bar statistics of a metric across seeds: n, mean, std, sem, median, bootstrap CI.",
         discussion: """
-            Trials that differ only in their seed form a group (or, with --by, trials with equal values
-            of the given parameters). For every element of the metric (e.g. every layer of dim_layers):
-            n, mean, standard deviation, standard error, median and a percentile bootstrap confidence
-            interval of the mean (seeded: the same file gives the same interval). Failed, diverged and
+            Trials that differ only in their seed form a group (or, with --by, trials with equal values \
+            of the given parameters). For every element of the metric (e.g. every layer of dim_layers): \
+            n, mean, standard deviation, standard error, median and a percentile bootstrap confidence \
+            interval of the mean (seeded: the same file gives the same interval). Failed, diverged and \
             pending trials are left out and counted. Works on a file that is still being written.
             """)
 

@@ -10,10 +10,11 @@ struct SweepMPI: ParsableCommand {
         commandName: "sweep-mpi",
         abstract: "Run recurrent-network experiments as one distributed sweep into one HDF5 file.",
         discussion: """
-            Run a sweep on P ranks:      mpirun -n 8 sweep-mpi sweeps/fig5.json
-            Error bars from the file:    sweep-mpi stats results/fig5.h5 --metric dim_layers
-            Exit codes: 0 finished; 64 usage; 65 bad sweep or config; 66 input unreadable;
-            73 output not writable or from another sweep; 74 I/O error; 75 interrupted (rerun to resume).
+            A sweep on 8 ranks:  mpirun -n 8 sweep-mpi sweeps/fig5.json
+            Error bars:          sweep-mpi stats results/fig5.h5 --metric dim_layers
+
+            Exit codes: 0 finished; 64 usage; 65 bad sweep or config; 66 input unreadable; 73 output \
+            not writable, of another sweep or in use; 74 I/O error; 75 interrupted (rerun to resume).
             """,
         version: version,
         subcommands: [RunCommand.self, PlanCommand.self, StatusCommand.self, StatsCommand.self,

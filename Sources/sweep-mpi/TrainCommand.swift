@@ -9,8 +9,8 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train and analyse one network; print its results as JSON.",
         discussion: """
-            CONFIG.json is one object of parameters with the reference code's names (N, g_radius,
-            X_dim, loss, learning_rate, num_epochs, seed, analyses, ...); anything not given takes
+            CONFIG.json is one object of parameters with the reference code's names (N, g_radius, \
+            X_dim, loss, learning_rate, num_epochs, seed, analyses, ...); anything not given takes \
             the reference default. `-` reads the config from standard input.
             """)
 

@@ -1,22 +1,25 @@
-/// A balanced evaluation sample (farrell.md A.4): inputs [S, M, D] (the input repeated for
-/// each of the S input steps), cluster ids [M], labels [M].
+/// The samples of the analyses (farrell.md A.4: balanced over clusters): inputs [S, M, D],
+/// groups (cluster ids) [M], labels [M]. The first M x D inputs are the input layer.
 public final class EvaluationSet {
     public let count: Int
     public let inputs: [Float]
     public let clusterIDs: [Int32]
     public let labels: [Int32]
 
-    init(task: GaussianClusterTask, count: Int, inputSteps: Int, seed: Int) {
+    init(task: any ClassificationTask, count: Int, seed: Int) {
         self.count = count
-        let d = task.dimension
-        var inputs = [Float](repeating: 0, count: max(1, inputSteps) * count * d)
+        var inputs = [Float](repeating: 0, count: max(1, task.inputSteps) * count * task.inputSize)
         var clusterIDs = [Int32](repeating: 0, count: count), labels = [Int32](repeating: 0, count: count)
         // Keyed by the sample count: like the reference, which re-seeds before each analysis,
         // analyses that ask for the same number of samples see the same samples.
         var stream = RandomStream(seed: seed, purpose: .evaluationData, index: UInt64(count))
-        task.drawBalanced(count: count, inputs: &inputs, clusterIDs: &clusterIDs, labels: &labels, stream: &stream)
-        for s in 1..<max(inputSteps, 1) {
-            for i in 0..<(count * d) { inputs[s * count * d + i] = inputs[i] }
+        inputs.withUnsafeMutableBufferPointer { i in
+            labels.withUnsafeMutableBufferPointer { l in
+                clusterIDs.withUnsafeMutableBufferPointer { g in
+                    task.drawEvaluation(count: count, into: SampleBuffer(inputs: i.baseAddress!, labels: l.baseAddress!,
+                                                                         groups: g.baseAddress!), stream: &stream)
+                }
+            }
         }
         self.inputs = inputs
         self.clusterIDs = clusterIDs
@@ -31,7 +34,7 @@ public final class EvaluationSet {
 public final class Evaluator {
     let config: RunConfig
     let network: Network
-    let task: GaussianClusterTask
+    let task: any ClassificationTask
     private var sets: [Int: EvaluationSet] = [:]
     /// Per set size: the states buffer, its step capacity, and what it holds.
     private var buffers: [Int: (states: UnsafeMutablePointer<Float>, capacity: Int, steps: Int, version: Int)] = [:]
@@ -62,7 +65,7 @@ public final class Evaluator {
         return steps
     }
 
-    init(config: RunConfig, network: Network, task: GaussianClusterTask) {
+    init(config: RunConfig, network: Network, task: any ClassificationTask) {
         self.config = config
         self.network = network
         self.task = task
@@ -80,7 +83,7 @@ public final class Evaluator {
 
     public func set(samples: Int) -> EvaluationSet {
         if let set = sets[samples] { return set }
-        let set = EvaluationSet(task: task, count: samples, inputSteps: config.inputSteps, seed: config.seed)
+        let set = EvaluationSet(task: task, count: samples, seed: config.seed)
         sets[samples] = set
         return set
     }
@@ -94,7 +97,7 @@ public final class Evaluator {
         // Always run the full capacity: a later request for more steps on the same weights is then free.
         var noise = RandomStream(seed: config.seed, purpose: .unitNoise)     // unused: analyses are never perturbed
         set.inputs.withUnsafeBufferPointer { inputs in
-            network.cell.forward(inputs: inputs.baseAddress!, inputSteps: config.inputSteps, steps: buffer.capacity,
+            network.cell.forward(inputs: inputs.baseAddress!, inputSteps: task.inputSteps, steps: buffer.capacity,
                                  batch: set.count, states: buffer.states, mode: .analysis, noise: &noise)
         }
         buffer.steps = buffer.capacity

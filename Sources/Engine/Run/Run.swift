@@ -34,7 +34,7 @@ public enum Run {
     public static func execute(_ config: RunConfig, shouldStop: (Double) -> Bool = { _ in false }) throws -> RunResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let task = GaussianClusterTask(config)
+        let task = config.makeTask()
         let network = Network(config: config, maxTrainingBatch: config.batch_size)
         try network.initialize()
         let trainer = Trainer(config: config, network: network, task: task)

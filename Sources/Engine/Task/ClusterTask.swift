@@ -3,16 +3,19 @@ import Foundation
 /// The "delayed mixed Gaussian" classification task (farrell.md A): K cluster centres drawn
 /// uniformly from the hypercube [-2, 2]^D with a minimum separation, cluster k labelled k mod C,
 /// samples = centre + clust_sig * N(0, I).
-public final class GaussianClusterTask {
+public final class GaussianClusterTask: ClassificationTask {
     public let clusters: Int          // K
     public let dimension: Int         // D
     public let classes: Int           // C
     public let noiseScale: Double     // clust_sig
+    /// S: the sample's input is presented at the first S steps (n_hold; 1 for feed-forward).
+    public let inputSteps: Int
     /// [K, D] row-major.
     public let centers: [Float]
     public let minimumSeparation: Double
 
-    public init(clusters: Int, dimension: Int, classes: Int, noiseScale: Double, seed: Int) {
+    public init(clusters: Int, dimension: Int, classes: Int, noiseScale: Double, seed: Int, inputSteps: Int = 1) {
+        self.inputSteps = inputSteps
         self.clusters = clusters
         self.dimension = dimension
         self.classes = classes
@@ -25,7 +28,25 @@ public final class GaussianClusterTask {
 
     public convenience init(_ config: RunConfig) {
         self.init(clusters: config.X_clusters, dimension: config.X_dim, classes: config.num_classes,
-                  noiseScale: config.clust_sig, seed: config.seed)
+                  noiseScale: config.clust_sig, seed: config.seed, inputSteps: config.inputSteps)
+    }
+
+    public var inputSize: Int { dimension }
+    public var groupCount: Int { clusters }
+
+    public func drawTraining(count: Int, into buffer: SampleBuffer, stream: inout RandomStream) {
+        drawOnline(count: count, inputs: buffer.inputs, clusterIDs: buffer.groups, labels: buffer.labels, stream: &stream)
+        repeatInput(count: count, inputs: buffer.inputs)
+    }
+
+    public func drawEvaluation(count: Int, into buffer: SampleBuffer, stream: inout RandomStream) {
+        drawBalanced(count: count, inputs: buffer.inputs, clusterIDs: buffer.groups, labels: buffer.labels, stream: &stream)
+        repeatInput(count: count, inputs: buffer.inputs)
+    }
+
+    /// The same input at every input step: copies step 0 of inputs [S, count, D] forward.
+    private func repeatInput(count: Int, inputs: UnsafeMutablePointer<Float>) {
+        for s in 1..<max(inputSteps, 1) { (inputs + s * count * dimension).update(from: inputs, count: count * dimension) }
     }
 
     /// Rejection sampling: each candidate is redrawn until it is at least `minimumSeparation`

@@ -29,7 +29,7 @@ public struct RunCancelled: Error {}
 public final class Trainer {
     let config: RunConfig
     let network: Network
-    let task: GaussianClusterTask
+    let task: any ClassificationTask
     let optimizer: Optimizer
     public private(set) var schedule: LearningRateSchedule
     public let checkpoints: CheckpointSchedule
@@ -45,7 +45,7 @@ public final class Trainer {
     /// freeze_input: the fixed training and validation sets ([count, D] each), drawn once.
     let frozenTraining: FixedSamples?, frozenValidation: FixedSamples?
 
-    public init(config: RunConfig, network: Network, task: GaussianClusterTask) {
+    public init(config: RunConfig, network: Network, task: any ClassificationTask) {
         self.config = config
         self.network = network
         self.task = task
@@ -54,10 +54,10 @@ public final class Trainer {
         checkpoints = CheckpointSchedule(config)
         batch = config.batch_size
         steps = config.sequenceLength
-        inputSteps = config.inputSteps
+        inputSteps = task.inputSteps
         stateSize = config.N
         outputs = config.outputSize
-        inputSize = config.X_dim
+        inputSize = task.inputSize
         lossSteps = config.lossSteps
         inputs = .allocate(capacity: inputSteps * batch * inputSize)
         clusterIDs = .allocate(capacity: batch)
@@ -107,9 +107,9 @@ public final class Trainer {
                 if i == 0 || isSave { try checkpoint(epoch: e, batch: i, isSave: isSave) }
                 let size = min(batch, config.num_train_samples_per_epoch - i * batch)
                 if let frozen = frozenTraining {
-                    frozen.gather(order[(i * batch)..<(i * batch + size)], inputs: inputs, clusterIDs: clusterIDs, labels: labels)
+                    frozen.gather(order[(i * batch)..<(i * batch + size)], into: samples)
                 } else {
-                    task.drawOnline(count: size, inputs: inputs, clusterIDs: clusterIDs, labels: labels, stream: &stream)
+                    task.drawTraining(count: size, into: samples, stream: &stream)
                 }
                 let (loss, batchCorrect) = trainingStep(size: size, noise: &noise, history: &history)
                 guard loss.isFinite else {
@@ -159,7 +159,6 @@ public final class Trainer {
     /// Training-mode forward pass over the batch in `inputs`, the loss (with the L2 term) and
     /// dL/dlogits; zeroes the gradients and adds the L2 gradient.
     func forwardAndLoss(size: Int, noise: inout RandomStream) -> (loss: Float, correct: Int) {
-        replicateInputs(size: size)
         let parameters = network.parameters
         parameters.zeroGradients()
         network.cell.forward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
@@ -200,11 +199,10 @@ public final class Trainer {
         for i in 0..<batches {
             let size = min(batch, count - i * batch)
             if let frozen = frozenValidation {
-                frozen.gather((i * batch)..<(i * batch + size), inputs: inputs, clusterIDs: clusterIDs, labels: labels)
+                frozen.gather((i * batch)..<(i * batch + size), into: samples)
             } else {
-                task.drawOnline(count: size, inputs: inputs, clusterIDs: clusterIDs, labels: labels, stream: &stream)
+                task.drawTraining(count: size, into: samples, stream: &stream)
             }
-            replicateInputs(size: size)
             network.cell.forward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
                                  states: states, mode: .validation, noise: &noise)
             var total: Float = 0
@@ -220,34 +218,42 @@ public final class Trainer {
         return (lossSum / Double(batches), Double(correct) / Double(count))
     }
 
-    /// The task presents the same input at each of the S input steps: copy inputs[0] forward.
-    private func replicateInputs(size: Int) {
-        for s in 1..<max(inputSteps, 1) { (inputs + s * size * inputSize).update(from: inputs, count: size * inputSize) }
-    }
+    /// Where the task writes a minibatch.
+    var samples: SampleBuffer { SampleBuffer(inputs: inputs, labels: labels, groups: clusterIDs) }
 }
 
-/// A fixed sample set (freeze_input).
+/// A fixed sample set (freeze_input): inputs [S, count, D], labels and groups [count].
 final class FixedSamples {
-    let count: Int, dimension: Int
-    var inputs: [Float], clusterIDs: [Int32], labels: [Int32]
+    let count: Int, inputSteps: Int, inputSize: Int
+    var inputs: [Float], labels: [Int32], groups: [Int32]
 
-    init(task: GaussianClusterTask, count: Int, seed: Int, index: UInt64) {
+    init(task: any ClassificationTask, count: Int, seed: Int, index: UInt64) {
         self.count = count
-        dimension = task.dimension
-        inputs = [Float](repeating: 0, count: count * task.dimension)
-        clusterIDs = [Int32](repeating: 0, count: count)
+        inputSteps = task.inputSteps
+        inputSize = task.inputSize
+        inputs = [Float](repeating: 0, count: max(1, task.inputSteps) * count * task.inputSize)
         labels = [Int32](repeating: 0, count: count)
+        groups = [Int32](repeating: 0, count: count)
         var stream = RandomStream(seed: seed, purpose: .frozenData, index: index)
-        task.drawOnline(count: count, inputs: &inputs, clusterIDs: &clusterIDs, labels: &labels, stream: &stream)
+        inputs.withUnsafeMutableBufferPointer { i in
+            labels.withUnsafeMutableBufferPointer { l in
+                groups.withUnsafeMutableBufferPointer { g in
+                    task.drawTraining(count: count, into: SampleBuffer(inputs: i.baseAddress!, labels: l.baseAddress!,
+                                                                       groups: g.baseAddress!), stream: &stream)
+                }
+            }
+        }
     }
 
-    func gather<S: Sequence>(_ indices: S, inputs target: UnsafeMutablePointer<Float>,
-                             clusterIDs targetIDs: UnsafeMutablePointer<Int32>, labels targetLabels: UnsafeMutablePointer<Int32>)
-    where S.Element == Int {
+    /// Copies the samples at `indices` into a minibatch buffer ([S, batch, D] for `indices.count` = batch).
+    func gather<S: Collection>(_ indices: S, into buffer: SampleBuffer) where S.Element == Int {
+        let batch = indices.count, d = inputSize
         for (row, index) in indices.enumerated() {
-            for i in 0..<dimension { target[row * dimension + i] = inputs[index * dimension + i] }
-            targetIDs[row] = clusterIDs[index]
-            targetLabels[row] = labels[index]
+            for s in 0..<max(inputSteps, 1) {
+                for i in 0..<d { buffer.inputs[(s * batch + row) * d + i] = inputs[(s * count + index) * d + i] }
+            }
+            buffer.labels[row] = labels[index]
+            buffer.groups[row] = groups[index]
         }
     }
 }

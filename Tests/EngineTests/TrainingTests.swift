@@ -141,3 +141,36 @@ import Testing
         }
     }
 }
+
+/// A task defined outside the Engine: the sign of the first input coordinate, presented at the
+/// first two steps. It trains through the unchanged trainer — how new tasks are added.
+final class SignTask: ClassificationTask {
+    let inputSize = 3, inputSteps = 2, classes = 2, groupCount = 2
+
+    func drawTraining(count: Int, into buffer: SampleBuffer, stream: inout RandomStream) {
+        for row in 0..<count {
+            for i in 0..<inputSize {
+                let x = Float(2 * stream.nextUniform() - 1)
+                for s in 0..<inputSteps { buffer.inputs[(s * count + row) * inputSize + i] = x }
+            }
+            buffer.labels[row] = buffer.inputs[row * inputSize] > 0 ? 1 : 0
+            buffer.groups[row] = buffer.labels[row]
+        }
+    }
+
+    func drawEvaluation(count: Int, into buffer: SampleBuffer, stream: inout RandomStream) {
+        drawTraining(count: count, into: buffer, stream: &stream)
+    }
+}
+
+extension TrainingTests {
+    @Test func aNewTaskTrainsThroughTheUnchangedTrainer() throws {
+        let c = try Self.small(["X_dim": .number(3), "n_hold": .number(2), "num_epochs": .number(4), "learning_rate": .number(1e-2)])
+        let network = Network(config: c, maxTrainingBatch: c.batch_size)
+        try network.initialize()
+        let trainer = Trainer(config: c, network: network, task: SignTask())
+        let history = try trainer.train(visit: { _ in }, shouldStop: { _ in false })
+        let finalValidationAccuracy = history.epochStatistics[4 * 3 + 3]
+        #expect(finalValidationAccuracy > 0.9, "\(history.epochStatistics)")
+    }
+}

@@ -81,10 +81,12 @@ public struct RunConfig: Sendable {
     public init(_ values: [String: ConfigValue]) throws(ConfigError) {
         var reader = ConfigReader(values)
         try self.init(reading: &reader)
+        // A misspelt name explains more than what its absence implied: report it first.
         if let unknown = reader.unreadKeys.first {
             throw ConfigError(key: unknown, value: values[unknown]!, reason: "unknown parameter"
                               + (Self.suggestion(for: unknown).map { " (did you mean \"\($0)\"?)" } ?? ""))
         }
+        try validateCombinations()
         resolved = reader.resolved
     }
 
@@ -140,14 +142,13 @@ public struct RunConfig: Sendable {
         holdout_repeats = try r.integer("holdout_repeats", default: 5, 1...1000)
         acc_samples = try r.integer("acc_samples", default: 1000, 1...sizeLimit)
         lyap_epochs = try Self.readLyapunovEpochs(&r, epochs: num_epochs)
-        lyap_exponents = try r.integer("lyap_exponents", default: 10, 1...65_536)
+        lyap_exponents = try r.integer("lyap_exponents", default: min(10, N), 1...65_536)
         lyap_max_steps = try r.integer("lyap_max_steps", default: 1000, 1...10_000_000)
         lyap_max_ics = try r.integer("lyap_max_ics", default: 10, 1...10_000)
         lyap_step_tolerance = try r.number("lyap_step_tolerance", default: 0, .nonNegative)
         pca_samples = try r.integer("pca_samples", default: 800, 2...sizeLimit)
         pca_points = try r.integer("pca_points", default: 600, 1...sizeLimit)
         pca_time_steps = try r.integer("pca_time_steps", default: 32, 1...100_000)
-        try validateCombinations()
     }
 
     /// Suggests the nearest valid parameter name for a misspelt one.

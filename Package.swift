@@ -1,7 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Dependency direction: sweep-mpi -> {Sweep, Engine}; Sweep -> {CMPI, CHDF5}; Engine -> CBLAS.
+// Dependency direction (nothing points back up):
+//   sweep-mpi -> {Sweep, Engine};  Sweep -> {Values, CMPI, CHDF5};  Engine -> {Kernels, Values};
+//   Kernels -> CBLAS.
+// Values holds what the Engine and the Sweep exchange: JSON parameter values, metric specs, errors.
+// Kernels (Sources/Engine/Kernels) is a target of its own so that no kernel can see a family.
 let package = Package(
     name: "sweep-mpi",
     products: [
@@ -19,15 +23,19 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi",
                        providers: [.apt(["libhdf5-openmpi-dev"])]),
-        .target(name: "Engine", dependencies: ["CBLAS"]),
-        .target(name: "Sweep", dependencies: ["CMPI", "CHDF5"]),
+        .target(name: "Values"),
+        .target(name: "Kernels", dependencies: ["CBLAS"], path: "Sources/Engine/Kernels"),
+        .target(name: "Engine", dependencies: ["Kernels", "Values"], path: "Sources/Engine", exclude: ["Kernels"]),
+        .target(name: "Sweep", dependencies: ["Values", "CMPI", "CHDF5"]),
         .executableTarget(name: "sweep-mpi", dependencies: [
             "Engine", "Sweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
         .executableTarget(name: "sweep-harness", dependencies: ["Sweep"], path: "Tests/Harness"),
-        .testTarget(name: "EndToEndTests", dependencies: ["Sweep", "sweep-harness", "sweep-mpi"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Sweep", "sweep-harness", "sweep-mpi"],
+                    exclude: ["Fixtures"]),
     ]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Compares a fidelity sweep (sweeps/fidelity.json) with the reference implementation's measured
-values (farrell.md section F) and prints the side-by-side table.
+values (farrell-spec.md section F) and prints the side-by-side table.
 
 A value agrees when |ours - reference| <= max(3 combined standard errors, 10 % of the reference):
 three standard errors of the difference, or 10 % where both errors are tiny. Accuracy must be 1.0
@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import sweep_mpi_results as smr  # noqa: E402
 
 # (loss, g_radius, state 0 untrained / 1 trained, layer) -> (reference value, reference standard error or 0)
-# Figure 2 (cce, 30 seeds) and Figure 5a (mse, 5 seeds), from farrell.md F. Where the reference
+# Figure 2 (cce, 30 seeds) and Figure 5a (mse, 5 seeds), from farrell-spec.md F. Where the reference
 # gives a range (layers 11-15 of the trained g=250 network: 2.2-2.5), its midpoint and half-width.
 REFERENCE = {}
 for loss in ("cce", "mse"):

@@ -34,10 +34,10 @@ struct BenchTrain: ParsableCommand {
         print(String(format: "single-thread sgemm 10x200x200: %.1f GFLOP/s (the BLAS bound of one 200-unit RNN step at batch 10)", sgemm))
         print(String(format: "single-thread sgemm 200x200x100: %.1f GFLOP/s (weight-gradient shape)", Self.sgemmGFLOPs(m: 200, n: 200, k: 100)))
         for loss in ["cce", "mse"] {
-            let config = try RunConfig(["num_epochs": .number(Double(epochs)), "g_radius": .number(gRadius),
-                                        "seed": .number(Double(seed)), "loss": .string(loss), "analyses": .list([])])
-            let result = try Run.execute(config)
-            let seconds = result.metrics["time_train"]![0]
+            let config = try FarrellConfig(JSONObject([("num_epochs", .number(Double(epochs))), ("g_radius", .number(gRadius)),
+                                                       ("seed", .number(Double(seed))), ("loss", .string(loss)), ("analyses", .array([]))]))
+            let result = try FarrellExperiment(config).run(RunToCompletion())
+            let seconds = result.timings["train_seconds"]!
             let steps = result.metrics["optimizer_steps"]![0], skipped = result.metrics["skipped_steps"]![0]
             let forward = config.forwardFLOPs(batch: config.batch_size), backward = config.backwardFLOPs(batch: config.batch_size)
             let flops = (steps + skipped) * forward + steps * backward
@@ -60,7 +60,7 @@ struct BenchTrain: ParsableCommand {
 
     /// Best-of-5 single-thread sgemm throughput at one shape.
     static func sgemmGFLOPs(m: Int, n: Int, k: Int) -> Double {
-        var s = RandomStream(seed: 1, purpose: .test)
+        var s = RandomStream(seed: 1, purpose: RandomPurpose(rawValue: 0))
         var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n), c = [Float](repeating: 0, count: m * n)
         s.fillNormal(&a, count: a.count); s.fillNormal(&b, count: b.count)
         let repeats = max(10, Int(2e8 / Double(2 * m * n * k)))
@@ -69,7 +69,7 @@ struct BenchTrain: ParsableCommand {
         for _ in 0..<5 {
             let start = clock.now
             for _ in 0..<repeats { BLAS.gemm(transposeB: true, m: m, n: n, k: k, a, b, beta: 1, &c) }
-            let elapsed = Run.seconds(clock.now - start)
+            let elapsed = (clock.now - start).seconds
             best = max(best, Double(2 * m * n * k * repeats) / elapsed / 1e9)
         }
         return best

@@ -11,7 +11,14 @@ struct PlanCommand: ParsableCommand {
 
     @OptionGroup var selection: SweepSelection
 
-    @Option(help: "How many trials to list.")
+    @OptionGroup var overrides: ParameterOverrides
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(help: "text: a summary; json: every trial (index, id, resolved parameters), one JSON object per line.")
+    var format: Format = .text
+
+    @Option(help: "How many trials to list (text format).")
     var show = 5
 
     @Option(help: "Ranks to estimate the wall time for.")
@@ -21,7 +28,15 @@ struct PlanCommand: ParsableCommand {
     static let flopsPerSecond = 3e10
 
     func run() throws {
-        var expansion = try selection.expand()
+        var expansion = try selection.expand(overrides: overrides.overrides()).expansion
+        if format == .json {
+            for (index, trial) in expansion.plan.trials.enumerated() {
+                let line = JSONObject([("index", .number(Double(index))), ("id", .string(trial.id)),
+                                       ("parameters", .object(trial.parameters))])
+                print(line.compactText)
+            }
+            return
+        }
         if let output = selection.output { expansion.plan.output = output }
         let plan = expansion.plan
         let output = plan.output

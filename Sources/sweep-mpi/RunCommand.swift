@@ -25,13 +25,15 @@ struct SweepSelection: ParsableArguments {
         }
     }
 
-    /// Reads and expands the sweep file; every rank does this identically.
-    func expand() throws -> SweepExpansion {
+    /// Reads and expands the sweep file with the model of its family; every rank does this
+    /// identically. `overrides` (`--set`) apply to every trial.
+    func expand(overrides: JSONObject = JSONObject()) throws -> (expansion: SweepExpansion, model: FamilyTrialModel) {
         let text = try CommandFailure.readText(sweep, what: "sweep file")
         do {
-            return try expandSweep(specText: text, model: EngineTrialModel(), seedsOverride: seeds)
+            let model = try FamilyTrialModel.forSweep(specText: text)
+            return (try expandSweep(specText: text, model: model, seedsOverride: seeds, overrides: overrides), model)
         } catch {
-            throw CommandFailure(code: SweepExit.badInput.rawValue, message: "\(sweep): \(error)")
+            throw CommandFailure(.badInput, "\(sweep): \(error)")
         }
     }
 }
@@ -79,15 +81,16 @@ struct RunCommand: ParsableCommand {
         let communicator = Communicator.world()
         let code: Int32
         do {
-            let plan = try selection.expand().plan
+            let (expansion, model) = try selection.expand()
+            let plan = expansion.plan
             let options = RunOptions(output: selection.output ?? plan.output, provenance: provenance, restart: restart,
                                      rerunFailed: rerunFailed, grace: grace, progress: progress,
                                      progressInterval: progressInterval)
-            code = runSweep(plan: plan, model: EngineTrialModel(), options: options, communicator: communicator)
+            code = runSweep(plan: plan, model: model, options: options, communicator: communicator)
         } catch let failure as CommandFailure {
             // Every rank reads and expands the same file, so every rank fails the same way.
             if communicator.rank == 0 { FileHandle.standardError.write(Data("sweep-mpi: error: \(failure.message)\n".utf8)) }
-            code = failure.code
+            code = failure.code.rawValue
         }
         communicator.finalize()
         Foundation.exit(code)

@@ -5,12 +5,12 @@ import Sweep
 /// Opens a results file for reading (also while a sweep writes it), or fails with 66.
 func openResults(_ path: String) throws -> ResultsReader {
     guard FileManager.default.fileExists(atPath: path) else {
-        throw CommandFailure(code: SweepExit.inputUnreadable.rawValue, message: "\(path) does not exist")
+        throw CommandFailure(.inputUnreadable, "\(path) does not exist")
     }
     do {
         return try ResultsReader(path: path)
     } catch {
-        throw CommandFailure(code: SweepExit.inputUnreadable.rawValue, message: "\(error)")
+        throw CommandFailure(.inputUnreadable, "\(error)")
     }
 }
 
@@ -35,7 +35,7 @@ struct StatusCommand: ParsableCommand {
             parameters = try reader.parameters()
             errors = try reader.errors()
         } catch {
-            throw CommandFailure(code: SweepExit.inputUnreadable.rawValue, message: "\(error)")
+            throw CommandFailure(.inputUnreadable, "\(error)")
         }
         let a = reader.attributes
         print("\(file): sweep \(a.sweepName), \(statuses.count) trials (created \(a.created), updated \(a.updated))")
@@ -114,9 +114,8 @@ struct StatsCommand: ParsableCommand {
         defer { reader.close() }
         guard let spec = reader.metrics.first(where: { $0.name == metric }) else {
             let names = reader.metrics.map(\.name)
-            let hint = suggestion(for: metric, among: names).map { " (did you mean \"\($0)\"?)" } ?? ""
-            throw CommandFailure(code: SweepExit.usage.rawValue,
-                                 message: "--metric \(metric): no such metric in \(file)\(hint); it has \(names.joined(separator: ", "))")
+            throw CommandFailure(.usage, "--metric \(metric): no such metric in \(file)\(didYouMean(metric, among: names)); "
+                                 + "it has \(names.joined(separator: ", "))")
         }
         let grouped: GroupedStatistics
         do {
@@ -127,9 +126,9 @@ struct StatsCommand: ParsableCommand {
             grouped = try groupStatistics(metric: spec, rows: rows, parameters: try reader.parameters(),
                                           statuses: try reader.statuses(), by: keys, resamples: resamples, level: level)
         } catch let error as ParameterError {
-            throw CommandFailure(code: SweepExit.usage.rawValue, message: "--\(error.field) \(error.value): \(error.reason)")
+            throw CommandFailure(.usage, "--\(error.field) \(error.value): \(error.reason)")
         } catch {
-            throw CommandFailure(code: SweepExit.inputUnreadable.rawValue, message: "\(error)")
+            throw CommandFailure(.inputUnreadable, "\(error)")
         }
         switch format {
         case .table: print(grouped.table(), terminator: "")

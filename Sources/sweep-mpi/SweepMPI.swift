@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Sweep
 
 /// sweep-mpi: runs the recurrent-network experiments of a paper as one distributed sweep.
 @main
@@ -13,12 +14,11 @@ struct SweepMPI: ParsableCommand {
             A sweep on 8 ranks:  mpirun -n 8 sweep-mpi sweeps/fig5.json
             Error bars:          sweep-mpi stats results/fig5.h5 --metric dim_layers
 
-            Exit codes: 0 finished; 64 usage; 65 bad sweep or config; 66 input unreadable; 73 output \
-            not writable, of another sweep or in use; 74 I/O error; 75 interrupted (rerun to resume).
+            Exit codes: \(SweepExit.summary).
             """,
         version: version,
         subcommands: [RunCommand.self, PlanCommand.self, StatusCommand.self, StatsCommand.self,
-                      TrainCommand.self, BenchCommand.self],
+                      TrainCommand.self, ParamsCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self)
 
     /// Parses and runs the command; under mpirun only rank 0 prints argument errors, and every
@@ -32,7 +32,7 @@ struct SweepMPI: ParsableCommand {
             if LaunchEnvironment.isRankZero {
                 FileHandle.standardError.write(Data("sweep-mpi: error: \(failure.message)\n".utf8))
             }
-            Foundation.exit(failure.code)
+            Foundation.exit(failure.code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if LaunchEnvironment.isRankZero || code == .success {
@@ -69,20 +69,22 @@ enum LaunchEnvironment {
 
 /// An error that carries its own exit status and a one-line message.
 struct CommandFailure: Error, CustomStringConvertible {
-    var code: Int32
+    var code: SweepExit
     var message: String
+    init(_ code: SweepExit, _ message: String) { self.code = code; self.message = message }
     var description: String { message }
 }
 
 extension CommandFailure {
-    /// Reads a text file, or fails with 66 (EX_NOINPUT).
+    /// Reads a text file (`-` reads standard input), or fails with 66 (EX_NOINPUT).
     static func readText(_ path: String, what: String) throws -> String {
+        if path == "-" { return String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) }
         guard let data = FileManager.default.contents(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot be read" : "does not exist"
-            throw CommandFailure(code: 66, message: "\(what) \(path) \(reason)")
+            throw CommandFailure(.inputUnreadable, "\(what) \(path) \(reason)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw CommandFailure(code: 65, message: "\(what) \(path) is not UTF-8 text")
+            throw CommandFailure(.badInput, "\(what) \(path) is not UTF-8 text")
         }
         return text
     }

@@ -22,13 +22,20 @@ extension EndToEnd {
                 try ResultsChecks.openWithExternalTools(output)
                 files.append(output)
             }
+            // Every dataset under /metrics is a result (the timings are under /timings).
             func computed(_ path: String) throws -> [String: [UInt64]] {
-                try ResultsChecks.metricBytes(path).filter { !ResultsChecks.isTiming($0.key) }
+                try ResultsChecks.metricBytes(path)
             }
             let reference = try computed(files[0])
             #expect(reference.keys.contains("dim_layers") && reference.keys.contains("epoch_stats"))
             let referenceReader = try ResultsReader(path: files[0])
             let referenceErrors = try referenceReader.errors(), referenceStatuses = try referenceReader.statuses()
+            #expect(referenceReader.timingNames == ["init_seconds", "train_seconds", "analysis_seconds"])
+            #expect(referenceReader.metrics.allSatisfy { !$0.name.hasPrefix("time") })
+            let trainSeconds = try referenceReader.timingValues("train_seconds")
+            for (seconds, status) in zip(trainSeconds, referenceStatuses) where status == .done {
+                #expect(seconds.isFinite && seconds > 0)
+            }
             referenceReader.close()
             for file in files.dropFirst() {
                 #expect(try computed(file) == reference, "\(file) differs from the 1-rank run")

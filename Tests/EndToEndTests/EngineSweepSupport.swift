@@ -60,14 +60,11 @@ extension Workspace {
 }
 
 extension ResultsChecks {
-    /// Metrics that measure wall-clock time (time_init, time_train, time_analysis) differ between
-    /// any two runs; every other metric is a pure function of the trial's parameters.
-    static func isTiming(_ metric: String) -> Bool { metric.hasPrefix("time_") }
-
-    /// Metric bytes per trial id, without the timing metrics: what must be bit-identical between
-    /// an interrupted-and-resumed run and an uninterrupted one.
+    /// Metric bytes per trial id: every metric is a pure function of the trial's parameters (the
+    /// timings live under /timings), so all of them must be bit-identical between an
+    /// interrupted-and-resumed run and an uninterrupted one.
     static func computedBytesById(_ path: String) throws -> [String: [UInt64]] {
-        try metricBytesById(path).filter { key, _ in !isTiming(String(key.split(separator: "/").last ?? "")) }
+        try metricBytesById(path)
     }
 
     /// Row statuses by trial id.
@@ -85,7 +82,7 @@ final class ReferenceRuns: @unchecked Sendable {
     private let lock = NSLock()
     private var computed: [String: [String: [UInt64]]] = [:]
 
-    /// The computed (non-timing) metric bytes by trial id of `sweepText` run to completion on two ranks.
+    /// The metric bytes by trial id of `sweepText` run to completion on two ranks.
     func computedBytes(of sweepText: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: [UInt64]] {
         lock.lock()
         defer { lock.unlock() }

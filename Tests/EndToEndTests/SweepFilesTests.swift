@@ -15,14 +15,14 @@ extension EndToEnd {
         }
 
         static let sizes: [Size] = [
-            // Main figures (farrell.md E.2, E.4).
+            // Main figures (farrell-spec.md E.2, E.4).
             Size(name: "fidelity", configurations: 2 * 2, seeds: 10),            // 2 cases x 2 g_radius
             Size(name: "fig2", configurations: 2 * 2, seeds: 5),                 // 2 cases (2e-g, 2d) x 2 g_radius
             Size(name: "fig3", configurations: 2, seeds: 5),                     // 2 g_radius
             Size(name: "fig4", configurations: 2, seeds: 5),
             Size(name: "fig5", configurations: 2 * 2, seeds: 5),                 // 2 inputs x 2 g_radius
             Size(name: "quick", configurations: 2 * 2, seeds: 5),
-            // Supplement (farrell.md E.5).
+            // Supplement (farrell-spec.md E.5).
             Size(name: "supp_s5_freeze_output", configurations: 3 * 2 * 2 * 2, seeds: 5),     // loss x opt x lr x readout
             Size(name: "supp_s6_s7_shallow", configurations: 2 * 2 * 2 * (6 + 4), seeds: 3),  // regime x opt x readout x (loss, lr)
             Size(name: "supp_s6_s7_readout_noise", configurations: 2 * (6 + 4), seeds: 3),    // opt x (loss, lr)
@@ -82,7 +82,7 @@ extension EndToEnd {
             #expect(Self.trialCount(overridden.output) == size.configurations * 5, "\(overridden.output)")
         }
 
-        /// With --seeds 0-29 the main figures are the 360 networks of farrell.md E.4 (Fig 2: 120,
+        /// With --seeds 0-29 the main figures are the 360 networks of farrell-spec.md E.4 (Fig 2: 120,
         /// Fig 3: 60, Fig 4: 60, Fig 5: 120).
         @Test func mainFiguresAt30SeedsAre360Networks() throws {
             var total = 0

@@ -33,10 +33,11 @@ extension EndToEnd {
             }
             #expect(states.count == 2 && states.allSatisfy { if case .array(let layers) = $0 { layers.count == 5 } else { false } })
             #expect(accuracy.count == 3)
-            // --resolve-only prints the same parameters and trains nothing.
+            #expect(result["id"] == .string(TrialIdentity.id(of: parameters)))
+            // --resolve-only prints the same identity and parameters and trains nothing.
             let (resolveStatus, resolved) = try ResultsChecks.command([Harness.sweepMPI, "train", "--resolve-only", config])
             #expect(resolveStatus == 0)
-            #expect(try JSONParser.parse(resolved) == .object(parameters))
+            #expect(try JSONParser.parse(resolved) == .object(JSONObject([("id", result["id"]!), ("parameters", .object(parameters))])))
         }
 
         @Test func aBadConfigNamesTheKeyAndExitsWith65() throws {

@@ -2,12 +2,12 @@ import Testing
 @testable import Engine
 
 @Suite struct ConfigTests {
-    func error(_ values: [String: ConfigValue]) -> ConfigError? {
-        do { _ = try RunConfig(values); return nil } catch { return error }
+    func error(_ values: [String: JSONValue]) -> ParameterError? {
+        do { _ = try FarrellConfig(values); return nil } catch { return error }
     }
 
     @Test func referenceDefaults() throws {
-        let c = RunConfig.defaults
+        let c = FarrellConfig.defaults
         #expect(c.N == 200 && c.num_epochs == 40 && c.num_train_samples_per_epoch == 800)
         #expect(c.num_test_samples_per_epoch == 120)
         #expect(c.X_clusters == 60 && c.X_dim == 200 && c.num_classes == 2 && c.n_lag == 10)
@@ -15,28 +15,27 @@ import Testing
         #expect(c.loss == .cce && c.optimizer == .rmsprop && c.scheduler == .plateau && c.batch_size == 10)
         #expect(c.learning_patience == 5 && c.scheduler_factor == 0.5 && c.Win == .orthog && c.hid_nonlin == .tanh)
         #expect(c.use_biases && c.train_output_weights && c.saves_per_epoch == .perEpoch(1))
-        #expect(try RunConfig(["num_train_samples_per_epoch": .number(400)]).num_test_samples_per_epoch == 60)
+        #expect(try FarrellConfig(["num_train_samples_per_epoch": .number(400)]).num_test_samples_per_epoch == 60)
     }
 
     @Test func defaultAnalysesFitTheNetwork() throws {
-        #expect(RunConfig.defaults.analyses.contains(.lyapunov))
-        let feedforward = try RunConfig(["network": .string("feedforward")])
+        #expect(FarrellConfig.defaults.analyses.contains(.lyapunov))
+        let feedforward = try FarrellConfig(["network": .string("feedforward")])
         #expect(!feedforward.analyses.contains(.lyapunov) && feedforward.analyses.contains(.dimLayers))
     }
 
     @Test func resolvedParametersAreCanonical() throws {
-        let a = try RunConfig(["Win": .string("orthogonal"), "learning_rate": .number(1e-3), "loss": .string("categorical_crossentropy"),
-                               "analyses": .list([.string("lyapunov"), .string("dim_layers")])])
-        let b = try RunConfig(["analyses": .list([.string("dim_layers"), .string("lyapunov")])])
-        #expect(a.resolved.map(\.key) == b.resolved.map(\.key))
-        #expect(a.resolved.map(\.value) == b.resolved.map(\.value))
-        #expect(Set(a.resolved.map(\.key)) == Set(RunConfig.parameterNames))
-        let onecycle = try RunConfig(["scheduler": .string("onecyclelr_4e4"), "patience_before_stopping": .number(40)])
+        let a = try FarrellConfig(["Win": .string("orthogonal"), "learning_rate": .number(1e-3), "loss": .string("categorical_crossentropy"),
+                               "analyses": .array([.string("lyapunov"), .string("dim_layers")])])
+        let b = try FarrellConfig(["analyses": .array([.string("dim_layers"), .string("lyapunov")])])
+        #expect(a.resolved == b.resolved)
+        #expect(a.resolved.keys == FarrellFamily().parameterNames)
+        let onecycle = try FarrellConfig(["scheduler": .string("onecyclelr_4e4"), "patience_before_stopping": .number(40)])
         #expect(onecycle.scheduler == .onecyclelr && onecycle.onecycle_final_div_factor == 4e4)
     }
 
     @Test func badConfigsNameTheKeyAndTheValue() {
-        let cases: [([String: ConfigValue], String, String)] = [
+        let cases: [([String: JSONValue], String, String)] = [
             (["learning_rte": .number(1)], "learning_rte", "did you mean \"learning_rate\""),
             (["N": .string("200")], "N", "expected an integer"),
             (["N": .number(0)], "N", "must be in 1...65536"),
@@ -48,20 +47,20 @@ import Testing
             (["dropout_p": .number(1)], "dropout_p", "[0, 1)"),
             (["learning_rate": .number(-1)], "learning_rate", "> 0"),
             (["scheduler": .string("multisteplr")], "scheduler", "not supported"),
-            (["analyses": .list([.string("dim_layer")])], "analyses", "unknown analysis"),
-            (["analyses": .list([.string("pca"), .string("pca")])], "analyses", "listed twice"),
-            (["lyap_epochs": .list([.number(50)])], "lyap_epochs", "0...num_epochs"),
-            (["saves_per_epoch": .list([.number(1)])], "saves_per_epoch", "one entry per epoch"),
+            (["analyses": .array([.string("dim_layer")])], "analyses", "unknown analysis"),
+            (["analyses": .array([.string("pca"), .string("pca")])], "analyses", "listed twice"),
+            (["lyap_epochs": .array([.number(50)])], "lyap_epochs", "0...num_epochs"),
+            (["saves_per_epoch": .array([.number(1)])], "saves_per_epoch", "one entry per epoch"),
             (["loss": .string("mse_scalar"), "num_classes": .number(3)], "loss", "num_classes = 2"),
             (["Win": .string("diagonal_first_two"), "N": .number(10)], "Win", "X_dim"),
             (["use_biases": .number(1)], "use_biases", "true or false"),
             (["X_clusters": .number(1)], "X_clusters", ">= num_classes"),
             (["N": .number(60000)], "N", "GiB of memory"),
-            (["network": .string("feedforward"), "analyses": .list([.string("lyapunov")])], "analyses", "recurrent"),
+            (["network": .string("feedforward"), "analyses": .array([.string("lyapunov")])], "analyses", "recurrent"),
         ]
         for (values, key, fragment) in cases {
             let e = error(values)
-            #expect(e?.key == key, "\(values)")
+            #expect(e?.field == key, "\(values)")
             #expect(e?.description.contains(fragment) == true, "\(e?.description ?? "no error") should contain \(fragment)")
         }
     }
@@ -88,7 +87,7 @@ import Testing
     @Test func balancedDrawCoversEveryClusterEvenly() {
         let task = GaussianClusterTask(clusters: 60, dimension: 3, classes: 2, noiseScale: 0.02, seed: 1)
         var inputs = [Float](repeating: 0, count: 500 * 3), ids = [Int32](repeating: 0, count: 500), labels = ids
-        var stream = RandomStream(seed: 1, purpose: .evaluationData)
+        var stream = RandomStream(seed: 1, purpose: FarrellStream.evaluationData)
         task.drawBalanced(count: 500, inputs: &inputs, clusterIDs: &ids, labels: &labels, stream: &stream)
         var counts = [Int](repeating: 0, count: 60)
         for (k, label) in zip(ids, labels) {
@@ -113,7 +112,7 @@ import Testing
     @Test func onlineDrawIsUniformOverClusters() {
         let task = GaussianClusterTask(clusters: 4, dimension: 1, classes: 2, noiseScale: 0.1, seed: 2)
         var inputs = [Float](repeating: 0, count: 40_000), ids = [Int32](repeating: 0, count: 40_000), labels = ids
-        var stream = RandomStream(seed: 2, purpose: .trainingData)
+        var stream = RandomStream(seed: 2, purpose: FarrellStream.trainingData)
         task.drawOnline(count: 40_000, inputs: &inputs, clusterIDs: &ids, labels: &labels, stream: &stream)
         for k in 0..<4 { #expect(abs(ids.filter { $0 == k }.count - 10_000) < 400) }
     }
@@ -122,7 +121,7 @@ import Testing
 @Suite struct InitialisationTests {
     @Test(arguments: [20.0, 250.0])
     func recurrentPartHasSpectralRadiusExactlyG(g: Double) throws {
-        let c = try RunConfig(["N": .number(100), "g_radius": .number(g), "analyses": .list([])])
+        let c = try FarrellConfig(["N": .number(100), "g_radius": .number(g), "analyses": .array([])])
         let network = Network(config: c, maxTrainingBatch: 1)
         try network.initialize()
         let w = network.parameters.values("Wrec"), n = c.N
@@ -135,7 +134,7 @@ import Testing
 
     @Test(arguments: [(200, 200), (200, 2), (10, 30)])
     func orthogonalInputWeights(n: Int, d: Int) throws {
-        let c = try RunConfig(["N": .number(Double(n)), "X_dim": .number(Double(d)), "input_scale": .number(2), "analyses": .list([])])
+        let c = try FarrellConfig(["N": .number(Double(n)), "X_dim": .number(Double(d)), "input_scale": .number(2), "analyses": .array([])])
         let network = Network(config: c, maxTrainingBatch: 1)
         try network.initialize()
         let win = network.parameters.values("Win")
@@ -158,7 +157,7 @@ import Testing
     }
 
     @Test func diagonalInputWeightsAndReadout() throws {
-        let c = try RunConfig(["N": .number(50), "X_dim": .number(2), "Win": .string("identity"), "analyses": .list([])])
+        let c = try FarrellConfig(["N": .number(50), "X_dim": .number(2), "Win": .string("identity"), "analyses": .array([])])
         let network = Network(config: c, maxTrainingBatch: 1)
         try network.initialize()
         let win = network.parameters.values("Win")

@@ -5,17 +5,17 @@ import Testing
 /// functionals random, the comparison over the whole gradient vector: a wrong sign, a missing
 /// term or a transposed matrix gives a relative error of order 1, Float rounding about 1e-3.
 @Suite struct GradientTests {
-    static func config(_ extra: [String: ConfigValue] = [:]) throws -> RunConfig {
-        var values: [String: ConfigValue] = [
+    static func config(_ extra: [String: JSONValue] = [:]) throws -> FarrellConfig {
+        var values: [String: JSONValue] = [
             "N": .number(6), "X_dim": .number(3), "X_clusters": .number(6), "num_classes": .number(3),
             "n_lag": .number(4), "batch_size": .number(3), "g_radius": .number(1.5), "dt": .number(0.5),
-            "num_train_samples_per_epoch": .number(9), "analyses": .list([]), "seed": .number(5)]
+            "num_train_samples_per_epoch": .number(9), "analyses": .array([]), "seed": .number(5)]
         for (k, v) in extra { values[k] = v }
-        return try RunConfig(values)
+        return try FarrellConfig(values)
     }
 
     static func randomFloats(_ count: Int, seed: Int, scale: Double = 1) -> [Float] {
-        var s = RandomStream(seed: seed, purpose: .test)
+        var s = RandomStream(seed: seed, purpose: RandomPurpose(rawValue: 0))
         return (0..<count).map { _ in Float(scale * s.nextNormal()) }
     }
 
@@ -45,7 +45,7 @@ import Testing
     }
 
     /// The cell's backward pass for the functional L = Σ_{t>=1} R_t · h_t.
-    static func cellError(_ config: RunConfig, trainable: [String]) throws -> Double {
+    static func cellError(_ config: FarrellConfig, trainable: [String]) throws -> Double {
         let network = Network(config: config, maxTrainingBatch: config.batch_size)
         try network.initialize()
         let b = config.batch_size, n = config.N, steps = config.sequenceLength, s = config.inputSteps
@@ -53,7 +53,7 @@ import Testing
         let weights = randomFloats((steps + 1) * b * n, seed: 2)
         var states = [Float](repeating: 0, count: (steps + 1) * b * n)
         func forward() -> Double {
-            var noise = RandomStream(seed: 9, purpose: .test)
+            var noise = RandomStream(seed: 9, purpose: RandomPurpose(rawValue: 0))
             network.cell.forward(inputs: inputs, inputSteps: s, steps: steps, batch: b, states: &states,
                                  mode: .training, noise: &noise)
             var total = 0.0
@@ -96,13 +96,13 @@ import Testing
         let weights = Self.randomFloats(b * outputs, seed: 4)
         var logits = [Float](repeating: 0, count: b * outputs)
         func loss() -> Double {
-            network.readout.forward(h, batch: b, logits: &logits)
+            network.readout.forward(h, batch: b, output: &logits)
             return zip(weights, logits).reduce(0) { $0 + Double($1.0) * Double($1.1) }
         }
         var dh = [Float](repeating: 0, count: b * n)
         let error = Self.relativeError(network.parameters, ["Wout", "bout"], loss: loss) {
             dh = [Float](repeating: 0, count: b * n)
-            network.readout.backward(h, dLogits: weights, batch: b, dStates: &dh)
+            network.readout.backward(h, dOutput: weights, batch: b, dInput: &dh)
         }
         #expect(error < 5e-3, "relative error \(error)")
         // dL/dh
@@ -121,13 +121,13 @@ import Testing
         var logits = Self.randomFloats(b * outputs, seed: 6, scale: 2)
         let labels: [Int32] = kind == .mseScalar ? [0, 1, 1, 0] : [0, 2, 1, 2]
         var gradient = [Float](repeating: 0, count: b * outputs)
-        _ = Loss.evaluate(kind, logits: logits, labels: labels, batch: b, outputs: outputs, dLogits: &gradient)
+        _ = kind.loss.evaluate(logits: logits, labels: labels, batch: b, outputs: outputs, dLogits: &gradient)
         for i in 0..<(b * outputs) {
             let saved = logits[i]
             logits[i] = saved + 1e-2
-            let plus = Loss.evaluate(kind, logits: logits, labels: labels, batch: b, outputs: outputs)
+            let plus = kind.loss.evaluate(logits: logits, labels: labels, batch: b, outputs: outputs)
             logits[i] = saved - 1e-2
-            let minus = Loss.evaluate(kind, logits: logits, labels: labels, batch: b, outputs: outputs)
+            let minus = kind.loss.evaluate(logits: logits, labels: labels, batch: b, outputs: outputs)
             logits[i] = saved
             let numeric = Double(plus - minus) / 2e-2
             #expect(abs(numeric - Double(gradient[i])) < 2e-3 * max(1, abs(numeric)), "entry \(i)")
@@ -144,8 +144,8 @@ import Testing
         network.parameters.values("bout")[0] = 0.3
         let store = network.parameters
         let error = Self.relativeError(store, ["Wrec", "brec", "Wout", "bout"], epsilon: 1e-3,
-                                       loss: { Double(Loss.l2Value(store, strength: 50, stateSize: c.N)) },
-                                       analytic: { _ = Loss.addL2(store, strength: 50, stateSize: c.N) })
+                                       loss: { Double(ReferenceL2.value(store, strength: 50, stateSize: c.N)) },
+                                       analytic: { _ = ReferenceL2.add(store, strength: 50, stateSize: c.N) })
         #expect(error < 1e-2, "relative error \(error)")
         // Frozen Win enters the value but gets no gradient.
         #expect(store.gradients("Win")[0] == 0)
@@ -160,8 +160,8 @@ import Testing
         for i in 0..<store.spec("bhidden").count { biases[i] = Float(i % 5) * 0.1 - 0.15 }
         store.values("bout")[0] = 0.3
         let error = Self.relativeError(store, ["Win", "Whidden", "bhidden", "Wout", "bout"], epsilon: 1e-3,
-                                       loss: { Double(Loss.l2Value(store, strength: 50, stateSize: c.N)) },
-                                       analytic: { _ = Loss.addL2(store, strength: 50, stateSize: c.N) })
+                                       loss: { Double(ReferenceL2.value(store, strength: 50, stateSize: c.N)) },
+                                       analytic: { _ = ReferenceL2.add(store, strength: 50, stateSize: c.N) })
         #expect(error < 1e-2, "relative error \(error)")
         // The reference's tensors: Win, 2 hidden weights, 3 hidden biases, Wout, bout = 8; the value is
         // the mean of their norms / N.
@@ -175,7 +175,7 @@ import Testing
             }
         }
         let expected = 50 * norms / Double(c.N) / 8
-        #expect(abs(Double(Loss.l2Value(store, strength: 50, stateSize: c.N)) - expected) < 1e-4 * expected)
+        #expect(abs(Double(ReferenceL2.value(store, strength: 50, stateSize: c.N)) - expected) < 1e-4 * expected)
     }
 
     /// The whole training step — cell, readout, loss, L2 — on the trainer's own buffers.
@@ -189,10 +189,10 @@ import Testing
         network.parameters.values("bout")[0] = 0.1
         let task = GaussianClusterTask(c)
         let trainer = Trainer(config: c, network: network, task: task)
-        var stream = RandomStream(seed: 2, purpose: .test)
+        var stream = RandomStream(seed: 2, purpose: RandomPurpose(rawValue: 0))
         task.drawOnline(count: c.batch_size, inputs: trainer.inputs, clusterIDs: trainer.clusterIDs, labels: trainer.labels, stream: &stream)
         func value() -> Double {
-            var noise = RandomStream(seed: 1, purpose: .test)
+            var noise = RandomStream(seed: 1, purpose: RandomPurpose(rawValue: 0))
             return Double(trainer.forwardAndLoss(size: c.batch_size, noise: &noise).loss)
         }
         let store = network.parameters

@@ -2,13 +2,13 @@ import Testing
 @testable import Engine
 
 @Suite struct TrainingTests {
-    static func small(_ extra: [String: ConfigValue] = [:]) throws -> RunConfig {
-        var values: [String: ConfigValue] = [
+    static func small(_ extra: [String: JSONValue] = [:]) throws -> FarrellConfig {
+        var values: [String: JSONValue] = [
             "N": .number(40), "X_dim": .number(40), "X_clusters": .number(10), "num_epochs": .number(6),
-            "num_train_samples_per_epoch": .number(200), "learning_rate": .number(5e-3), "analyses": .list([]),
+            "num_train_samples_per_epoch": .number(200), "learning_rate": .number(5e-3), "analyses": .array([]),
             "seed": .number(3)]
         for (k, v) in extra { values[k] = v }
-        return try RunConfig(values)
+        return try FarrellConfig(values)
     }
 
     @Test func checkpointSchedules() {
@@ -23,27 +23,28 @@ import Testing
     }
 
     @Test func theSameConfigGivesBitIdenticalResults() throws {
-        let c = try Self.small(["analyses": .list([.string("acc_over_training")]), "dropout_p": .number(0.1),
+        let c = try Self.small(["analyses": .array([.string("acc_over_training")]), "dropout_p": .number(0.1),
                                 "unit_injected_noise": .number(0.05)])
-        let a = try Run.execute(c).metrics, b = try Run.execute(c).metrics
+        let a = try FarrellExperiment(c).run(RunToCompletion()).metrics, b = try FarrellExperiment(c).run(RunToCompletion()).metrics
         for name in ["epoch_stats", "learning_rate", "acc_over_training", "loss_over_training", "optimizer_steps"] {
             #expect(a[name]!.map(\.bitPattern) == b[name]!.map(\.bitPattern), "\(name)")
         }
-        let other = try Run.execute(try Self.small(["analyses": .list([.string("acc_over_training")]), "seed": .number(4)])).metrics
+        let other = try FarrellExperiment(try Self.small(["analyses": .array([.string("acc_over_training")]), "seed": .number(4)]))
+            .run(RunToCompletion()).metrics
         #expect(other["epoch_stats"]! != a["epoch_stats"]!)
     }
 
     @Test(arguments: ["vanilla_rnn", "feedforward"])
     func everyAnalysisFillsItsDeclaredShape(network: String) throws {
         let all = AnalysisKind.allCases.filter { network == "vanilla_rnn" || $0 != .lyapunov }
-        let c = try Self.small(["analyses": .list(all.map { .string($0.rawValue) }), "saves_per_epoch": .number(2),
+        let c = try Self.small(["analyses": .array(all.map { .string($0.rawValue) }), "saves_per_epoch": .number(2),
                                 "network": .string(network), "n_lag": .number(network == "feedforward" ? 2 : 10),
                                 "dim_samples": .number(100), "holdout_samples": .number(100), "acc_samples": .number(100),
                                 "pca_samples": .number(100), "pca_points": .number(50), "pca_time_steps": .number(12),
-                                "lyap_max_steps": .number(50), "lyap_epochs": .list([.number(0), .number(2), .number(-1)])])
-        let result = try Run.execute(c)
-        for spec in Run.results(c) {
-            #expect(result.metrics[spec.name]?.count == spec.count, "\(spec.name)")
+                                "lyap_max_steps": .number(50), "lyap_epochs": .array([.number(0), .number(2), .number(-1)])])
+        let result = try FarrellExperiment(c).run(RunToCompletion())
+        for spec in FarrellExperiment(c).metrics {
+            #expect(result.metrics[spec.name]?.count == spec.elementCount, "\(spec.name)")
         }
         let m = result.metrics
         #expect(m["acc_over_training"]!.allSatisfy { $0.isFinite })
@@ -69,9 +70,9 @@ import Testing
     /// ~16.6; the update is then skipped, as in the reference, and the weights freeze.
     @Test func crossEntropyFreezeInFloat32() throws {
         var logits: [Float] = [17, 0, 0, 17]
-        #expect(Loss.evaluate(.cce, logits: logits, labels: [0, 1], batch: 2, outputs: 2) == 0)
+        #expect(LossKind.cce.loss.evaluate(logits: logits, labels: [0, 1], batch: 2, outputs: 2) == 0)
         logits = [15, 0, 0, 15]
-        #expect(Loss.evaluate(.cce, logits: logits, labels: [0, 1], batch: 2, outputs: 2) > 0)
+        #expect(LossKind.cce.loss.evaluate(logits: logits, labels: [0, 1], batch: 2, outputs: 2) > 0)
 
         let c = try Self.small(["num_epochs": .number(12), "learning_rate": .number(1e-2)])
         let network = Network(config: c, maxTrainingBatch: c.batch_size)
@@ -95,18 +96,18 @@ import Testing
     @Test func analysesAreNeverPerturbed() throws {
         func dimensions(_ dropoutInEval: Bool) throws -> [Double] {
             let c = try Self.small(["num_epochs": .number(0), "dropout_p": .number(0.5), "unit_injected_noise": .number(0.3),
-                                    "dropout_in_eval": .bool(dropoutInEval), "analyses": .list([.string("dim_layers")])])
-            return try Run.execute(c).metrics["dim_layers"]!
+                                    "dropout_in_eval": .bool(dropoutInEval), "analyses": .array([.string("dim_layers")])])
+            return try FarrellExperiment(c).run(RunToCompletion()).metrics["dim_layers"]!
         }
         #expect(try dimensions(true) == dimensions(false))
-        #expect(try dimensions(false) == Run.execute(try Self.small(["num_epochs": .number(0),
-                                                                      "analyses": .list([.string("dim_layers")])])).metrics["dim_layers"]!)
+        let unperturbed = try Self.small(["num_epochs": .number(0), "analyses": .array([.string("dim_layers")])])
+        #expect(try dimensions(false) == FarrellExperiment(unperturbed).run(RunToCompletion()).metrics["dim_layers"]!)
     }
 
     @Test func divergenceIsAResultWithTheEpoch() throws {
         let c = try Self.small(["hid_nonlin": .string("relu"), "learning_rate": .number(1e4), "optimizer": .string("sgd"),
-                                "loss": .string("mse"), "g_radius": .number(250), "analyses": .list([.string("acc_over_training")])])
-        let result = try Run.execute(c)
+                                "loss": .string("mse"), "g_radius": .number(250), "analyses": .array([.string("acc_over_training")])])
+        let result = try FarrellExperiment(c).run(RunToCompletion())
         let divergence = try #require(result.divergence)
         #expect(divergence.contains("epoch"))
         let epoch = result.metrics["diverged_epoch"]![0]
@@ -115,17 +116,24 @@ import Testing
         #expect(result.metrics["acc_over_training"]!.last!.isNaN)     // the final one never came
     }
 
+    final class StopAfter: ExperimentControl {
+        var calls = 0
+        let limit: Int
+        init(_ limit: Int) { self.limit = limit }
+        func shouldStop(progress: Double) -> Bool { calls += 1; return calls == limit }
+    }
+
     @Test func cancellationStopsTheRun() throws {
         let c = try Self.small()
-        var calls = 0
-        #expect(throws: RunCancelled.self) {
-            _ = try Run.execute(c, shouldStop: { _ in calls += 1; return calls == 5 })
+        let control = StopAfter(5)
+        #expect(throws: ExperimentCancelled.self) {
+            _ = try FarrellExperiment(c).run(control)
         }
-        #expect(calls == 5)
+        #expect(control.calls == 5)
     }
 
     @Test func everyOptimizerSchedulerAndNetworkTrains() throws {
-        let variants: [[String: ConfigValue]] = [
+        let variants: [[String: JSONValue]] = [
             ["optimizer": .string("sgd"), "momentum": .number(0.9), "learning_rate": .number(0.05), "scheduler": .string("steplr")],
             ["optimizer": .string("adam"), "scheduler": .string("cyclic"), "loss": .string("mse")],
             ["optimizer": .string("rmsprop"), "scheduler": .string("onecyclelr_4e4"), "patience_before_stopping": .number(6),
@@ -134,7 +142,7 @@ import Testing
             ["freeze_input": .bool(true), "dropout_p": .number(0.2), "hid_nonlin": .string("relu")],
         ]
         for variant in variants {
-            let result = try Run.execute(try Self.small(variant))
+            let result = try FarrellExperiment(try Self.small(variant)).run(RunToCompletion())
             let stats = result.metrics["epoch_stats"]!
             #expect(result.divergence == nil, "\(variant)")
             #expect(stats[stats.count - 1] > 0.85, "\(variant): final validation accuracy \(stats[stats.count - 1])")
@@ -142,10 +150,12 @@ import Testing
     }
 }
 
-/// A task defined outside the Engine: the sign of the first input coordinate, presented at the
-/// first two steps. It trains through the unchanged trainer — how new tasks are added.
-final class SignTask: ClassificationTask {
-    let inputSize = 3, inputSteps = 2, classes = 2, groupCount = 2
+/// A task defined outside the Engine: three classes by the first input coordinate (below −1/3,
+/// between, above 1/3), presented at the first two steps. Its sizes differ from the config's
+/// (X_dim 200, n_hold 1, num_classes 2): the network, the trainer and the analyses take them from
+/// the task — how new tasks are added.
+final class BandTask: ClassificationTask {
+    let inputSize = 3, inputSteps = 2, classes = 3
 
     func drawTraining(count: Int, into buffer: SampleBuffer, stream: inout RandomStream) {
         for row in 0..<count {
@@ -153,7 +163,8 @@ final class SignTask: ClassificationTask {
                 let x = Float(2 * stream.nextUniform() - 1)
                 for s in 0..<inputSteps { buffer.inputs[(s * count + row) * inputSize + i] = x }
             }
-            buffer.labels[row] = buffer.inputs[row * inputSize] > 0 ? 1 : 0
+            let first = buffer.inputs[row * inputSize]
+            buffer.labels[row] = first < -1.0 / 3 ? 0 : first < 1.0 / 3 ? 1 : 2
             buffer.groups[row] = buffer.labels[row]
         }
     }
@@ -164,13 +175,17 @@ final class SignTask: ClassificationTask {
 }
 
 extension TrainingTests {
-    @Test func aNewTaskTrainsThroughTheUnchangedTrainer() throws {
-        let c = try Self.small(["X_dim": .number(3), "n_hold": .number(2), "num_epochs": .number(4), "learning_rate": .number(1e-2)])
-        let network = Network(config: c, maxTrainingBatch: c.batch_size)
-        try network.initialize()
-        let trainer = Trainer(config: c, network: network, task: SignTask())
-        let history = try trainer.train(visit: { _ in }, shouldStop: { _ in false })
-        let finalValidationAccuracy = history.epochStatistics[4 * 3 + 3]
-        #expect(finalValidationAccuracy > 0.9, "\(history.epochStatistics)")
+    @Test func aNewTaskTrainsAndIsAnalysedThroughTheUnchangedEngine() throws {
+        let c = try Self.small(["num_epochs": .number(15), "learning_rate": .number(1e-2),
+                                "analyses": .array([.string("dim_layers"), .string("acc_over_training"), .string("lyapunov")])])
+        #expect(c.X_dim != 3 && c.n_hold != 2 && c.num_classes != 3)
+        let result = try FarrellExperiment(c, task: { _ in BandTask() }).run(RunToCompletion())
+        #expect(result.divergence == nil)
+        let stats = result.metrics["epoch_stats"]!
+        #expect(stats[4 * 14 + 3] > 0.85, "final validation accuracy: \(stats)")
+        #expect(result.metrics["acc_over_training"]!.last! > 0.85)
+        // Layer 0 of dim_layers is the task's 3-dimensional input: a participation ratio of at most 3.
+        let inputDimension = result.metrics["dim_layers"]![0]
+        #expect(inputDimension > 2 && inputDimension <= 3)
     }
 }

@@ -8,6 +8,8 @@ import Sweep
 /// when x equals it), seed (integer, default 0), label (string, optional).
 struct SyntheticModel: TrialModel {
     let parameterNames = ["x", "size", "work_ms", "fail_if", "diverge_if", "seed", "label"]
+    /// Wall-clock seconds of the busy work (stored under /timings, never in /metrics).
+    let timingNames = ["work_seconds"]
 
     /// Set by the tests: every trial that starts appends one line here (counts recomputation).
     let trialLog: String? = ProcessInfo.processInfo.environment["SWEEP_HARNESS_LOG"]
@@ -54,11 +56,16 @@ struct SyntheticModel: TrialModel {
         let x = value(resolved, "x")
         let seed = value(resolved, "seed")
         if let trialLog { appendLine("x=\(x) seed=\(seed)\n", to: trialLog) }
+        let started = ContinuousClock.now
         if !busyWork(milliseconds: value(resolved, "work_ms"), control: control) {
             return TrialOutcome(kind: .abandoned)
         }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         do {
-            return try compute(resolved, x: x, seed: seed)
+            var outcome = try compute(resolved, x: x, seed: seed)
+            outcome.timings = ["work_seconds": seconds]
+            return outcome
         } catch {
             return TrialOutcome(kind: .failed, message: "\(error)")
         }

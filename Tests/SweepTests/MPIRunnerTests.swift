@@ -7,6 +7,7 @@ import Testing
 /// SIGUSR1 when it starts (a model setting, not a parameter: the trial's identity stays).
 struct CountingModel: TrialModel {
     let parameterNames = ["x", "steps", "fail", "diverge", "seed"]
+    let timingNames: [String] = []
     let stepSeconds: Double
     var signalAtX: Double? = nil
 

@@ -1,5 +1,6 @@
 import Testing
 @testable import Sweep
+@testable import Values
 
 /// Every way a sweep file can be wrong gives one error naming the field and the value.
 @Suite struct SpecErrorTests {

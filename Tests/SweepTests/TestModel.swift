@@ -10,6 +10,7 @@ struct TestModel: TrialModel {
     var inconsistentAxes = false
 
     var parameterNames: [String] { ["a", "b", "c", "d", "analyses", "seed"] }
+    var timingNames: [String] { ["step_seconds"] }
 
     func resolve(_ parameters: JSONObject) throws(ParameterError) -> JSONObject {
         for key in parameters.keys where !parameterNames.contains(key) {

@@ -56,9 +56,18 @@ def sweep_spec(path: str | os.PathLike) -> dict:
 
 
 def load_trials(path: str | os.PathLike) -> pd.DataFrame:
-    """One row per trial: trial, id, status, every parameter column, seconds, rank, host, error."""
+    """One row per trial: trial, id, status, every parameter column, seconds, rank, host, error,
+    and one column per timing of /timings (e.g. train_seconds; absent in files written before
+    timings had their own group)."""
     with _open(path) as results:
-        return _trials_frame(results["trials"])
+        frame = _trials_frame(results["trials"])
+        if "timings" in results:
+            timings = results["timings"]
+            names = [_text(name) for name in timings.attrs.get("names", [])] or list(timings.keys())
+            for name in names:
+                if name not in frame.columns:
+                    frame[name] = np.asarray(timings[name][:], dtype=np.float64)
+        return frame
 
 
 def load(

@@ -1,4 +1,5 @@
 import subprocess
+from pathlib import Path
 import sys
 
 import h5py
@@ -145,3 +146,33 @@ def test_empty_selection_has_the_columns(results_file):
     frame = smr.load(results_file, metrics="dim_layers", status="diverged")
     assert frame.empty
     assert list(frame.columns) == ["trial", "id", "status", *PARAMETERS, "metric", "state", "layer", "value"]
+
+
+def test_timings_become_columns_of_load_trials(tmp_path):
+    """Files with /timings (sweep-mpi after 0.1.0): one float column per timing, NaN where unwritten."""
+    path = tmp_path / "timings.h5"
+    synthetic.write(path)
+    with h5py.File(path, "a") as f:
+        timings = f.create_group("timings")
+        timings.attrs["names"] = [np.bytes_("init_seconds"), np.bytes_("train_seconds")]
+        timings["init_seconds"] = np.full(N_TRIALS, 0.25)
+        train = np.arange(N_TRIALS, dtype=np.float64)
+        train[synthetic.PENDING_TRIAL] = np.nan
+        timings["train_seconds"] = train
+    trials = smr.load_trials(path)
+    assert list(trials.columns)[-2:] == ["init_seconds", "train_seconds"]
+    assert trials.init_seconds.eq(0.25).all()
+    assert np.isnan(trials.train_seconds[synthetic.PENDING_TRIAL]) and trials.train_seconds[3] == 3.0
+    # Timings are not metrics: load() never returns them.
+    assert not set(smr.load(path).metric) & {"init_seconds", "train_seconds"}
+
+
+def test_a_release_zero_one_file_loads():
+    """The committed results file of sweep-mpi 0.1.0 (timings as time_* metrics, no /timings)."""
+    fixture = Path(__file__).resolve().parents[2] / "Tests/EndToEndTests/Fixtures/release-0.1.0/results.h5"
+    trials = smr.load_trials(fixture)
+    assert len(trials) == 16 and set(trials.status) == {"done"}
+    assert "train_seconds" not in trials.columns
+    frame = smr.load(fixture, metrics=["dim_layers", "time_train"])
+    assert set(frame.metric) == {"dim_layers", "time_train"}
+    assert frame[frame.metric == "time_train"].value.gt(0).all()

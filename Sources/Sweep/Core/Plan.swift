@@ -26,6 +26,8 @@ public struct Plan: Sendable {
     public var trials: [Trial]
     /// Union of the trials' metrics; each dimension is the largest over the trials.
     public var metrics: [MetricSpec]
+    /// Timings stored per trial under /timings (seconds).
+    public var timings: [String]
     /// Parameters stored as /trials/<name> columns: every parameter set in the sweep file
     /// or varying across trials, in first-mention order ("seed" always included).
     public var columns: [String]
@@ -33,8 +35,8 @@ public struct Plan: Sendable {
     public var hash: String
 
     public init(name: String, specText: String, output: String, trials: [Trial],
-                metrics: [MetricSpec], columns: [String], hash: String) {
+                metrics: [MetricSpec], timings: [String] = [], columns: [String], hash: String) {
         self.name = name; self.specText = specText; self.output = output; self.trials = trials
-        self.metrics = metrics; self.columns = columns; self.hash = hash
+        self.metrics = metrics; self.timings = timings; self.columns = columns; self.hash = hash
     }
 }

@@ -1,3 +1,5 @@
+@_exported import Values
+
 /// What the sweep needs to know about the computation behind a trial, and nothing more:
 /// the Sweep module never learns what a trial computes. The executable implements this
 /// protocol with the Engine.
@@ -12,6 +14,10 @@ public protocol TrialModel: Sendable {
     /// The arrays a trial with these (resolved) parameters produces, with their exact shapes,
     /// known before anything runs so that the results file can be laid out up front.
     func metrics(for resolved: JSONObject) -> [MetricSpec]
+
+    /// Names of the wall-clock timings (seconds) a trial reports besides its metrics, stored
+    /// under /timings so that /metrics stays bit-identical between runs.
+    var timingNames: [String] { get }
 
     /// A relative cost estimate (any unit, e.g. floating-point operations) used to schedule
     /// the most expensive trials first.
@@ -28,30 +34,6 @@ public protocol TrialControl: AnyObject {
     /// Called once per unit of work (e.g. per epoch) with the fraction of the trial done.
     /// Returning true asks the trial to stop as soon as possible.
     func shouldStop(progress: Double) -> Bool
-}
-
-/// A parameter (or sweep field) that is rejected, named with the value that was given.
-public struct ParameterError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var field: String
-    public var value: String
-    public var reason: String
-    public init(field: String, value: String, reason: String) {
-        self.field = field; self.value = value; self.reason = reason
-    }
-    public var description: String { "\(field) = \(value): \(reason)" }
-}
-
-/// One named result array of a trial. `shape` excludes the trial axis; `axes` names each
-/// dimension (stored in the results file so that readers can label them).
-public struct MetricSpec: Hashable, Sendable {
-    public var name: String
-    public var shape: [Int]
-    public var axes: [String]
-    public init(name: String, shape: [Int], axes: [String]) {
-        precondition(shape.count == axes.count, "one axis name per dimension")
-        self.name = name; self.shape = shape; self.axes = axes
-    }
-    public var elementCount: Int { shape.reduce(1, *) }
 }
 
 /// Stored per trial in /trials/status.
@@ -88,9 +70,11 @@ public struct TrialOutcome: Sendable {
     public var metrics: [String: [Double]]
     /// Error message (failed) or where the divergence happened (diverged); empty otherwise.
     public var message: String
+    /// Timing name -> seconds (not results: they differ from run to run).
+    public var timings: [String: Double]
 
-    public init(kind: Kind, metrics: [String: [Double]] = [:], message: String = "") {
-        self.kind = kind; self.metrics = metrics; self.message = message
+    public init(kind: Kind, metrics: [String: [Double]] = [:], message: String = "", timings: [String: Double] = [:]) {
+        self.kind = kind; self.metrics = metrics; self.message = message; self.timings = timings
     }
 
     public var status: TrialStatus? {

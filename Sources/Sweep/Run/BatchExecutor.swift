@@ -66,7 +66,7 @@ final class BatchExecutor {
                                     uniquingKeysWith: { first, _ in first })
             records.append(RowRecord(row: rowOfTrial[order.trials[position]], status: status, seconds: seconds,
                                      rank: Int32(rank), host: host, error: outcome.message,
-                                     metrics: outcome.metrics, metricShapes: shapes))
+                                     metrics: outcome.metrics, metricShapes: shapes, timings: outcome.timings))
         }
         do {
             try writer.write(records)

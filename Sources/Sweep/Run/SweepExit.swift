@@ -22,6 +22,14 @@ public enum SweepExit: Int32, Sendable, CaseIterable {
     case interrupted = 75
 }
 
+extension SweepExit {
+    /// One line per code for help texts: "0 finished; 64 usage; ...".
+    public static var summary: String {
+        "0 finished; 64 usage; 65 bad sweep, config or parameter; 66 input unreadable; 70 internal error; "
+            + "73 output not writable, of another sweep or in use; 74 I/O error; 75 interrupted (rerun to resume)"
+    }
+}
+
 extension StoreError.Kind {
     /// How a failure while preparing the output ends the run.
     var exitCode: SweepExit {

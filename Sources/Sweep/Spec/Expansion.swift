@@ -45,7 +45,7 @@ extension SweepSpec {
     }
 
     /// The trial's parameters before the model sees them: base, overridden by the case,
-    /// the grid point, the zip point, then "seed".
+    /// the grid point, the zip point, the command line's overrides, then "seed".
     public func rawParameters(at position: TrialPosition) -> JSONObject {
         var parameters = base
         if let cases {
@@ -57,6 +57,7 @@ extension SweepSpec {
         for (group, index) in zip(zips, position.zipIndices) {
             for (name, values) in zip(group.names, group.values) { parameters[name] = values[index] }
         }
+        for member in overrides { parameters[member.key] = member.value }
         parameters["seed"] = .number(Double(position.seed))
         return parameters
     }
@@ -66,6 +67,7 @@ extension SweepSpec {
     /// the file does not set it (a model default).
     public func origin(of key: String, at position: TrialPosition) -> String? {
         if key == "seed" { return "seeds" }
+        if overrides[key] != nil { return "--set \(key)" }
         for (groupIndex, group) in zips.enumerated() where group.names.contains(key) {
             return "zip[\(groupIndex)].\(key)[\(position.zipIndices[groupIndex])]"
         }

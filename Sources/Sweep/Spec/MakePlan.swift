@@ -20,13 +20,20 @@ public struct SweepExpansion: Sendable {
 
 /// Expands a sweep file into its plan. Every rank calls this with the same text and gets the
 /// same plan; any problem is one `SweepSpecError` naming the field and the value.
-public func makePlan(specText: String, model: any TrialModel, seedsOverride: String? = nil) throws(SweepSpecError) -> Plan {
-    try expandSweep(specText: specText, model: model, seedsOverride: seedsOverride).plan
+public func makePlan(specText: String, model: any TrialModel, seedsOverride: String? = nil,
+                     overrides: JSONObject = JSONObject()) throws(SweepSpecError) -> Plan {
+    try expandSweep(specText: specText, model: model, seedsOverride: seedsOverride, overrides: overrides).plan
 }
 
 /// `makePlan` with the details the `plan` command reports (positions, axis values, summary).
-public func expandSweep(specText: String, model: any TrialModel, seedsOverride: String? = nil) throws(SweepSpecError) -> SweepExpansion {
-    let spec = try SweepSpec(text: specText, seedsOverride: seedsOverride)
+/// `overrides` (`--set`) are set in every trial over what the file sets.
+public func expandSweep(specText: String, model: any TrialModel, seedsOverride: String? = nil,
+                        overrides: JSONObject = JSONObject()) throws(SweepSpecError) -> SweepExpansion {
+    var spec = try SweepSpec(text: specText, seedsOverride: seedsOverride)
+    if let seed = overrides["seed"] {
+        throw SweepSpecError(field: "--set seed", value: seed.compactText, message: "the seeds of a sweep are chosen with --seeds")
+    }
+    spec.overrides = overrides
     try checkParameterNames(spec, model: model)
     let expandedPositions = spec.positions()
     let resolved = try resolveAll(spec, positions: expandedPositions, model: model)
@@ -70,7 +77,7 @@ public func expandSweep(specText: String, model: any TrialModel, seedsOverride: 
     let metrics = try metricUnion(trials: trials, positions: positions, spec: spec, model: model)
     let columns = planColumns(spec: spec, trials: trials)
     let plan = Plan(name: spec.name, specText: specText, output: spec.output, trials: trials,
-                    metrics: metrics, columns: columns,
+                    metrics: metrics, timings: model.timingNames, columns: columns,
                     hash: TrialIdentity.planHash(ids: trials.map(\.id)))
     return SweepExpansion(spec: spec, plan: plan, positions: positions, expandedCount: resolved.count,
                           axisValues: distinctValues(of: columns, in: trials))
@@ -96,6 +103,7 @@ private func checkParameterNames(_ spec: SweepSpec, model: any TrialModel) throw
             try check(name, field: "zip[\(index)].\(name)", value: .array(values))
         }
     }
+    for member in spec.overrides { try check(member.key, field: "--set \(member.key)", value: member.value) }
     for (index, entry) in spec.exclude.enumerated() {
         for member in entry where member.key != "seed" {
             try check(member.key, field: "exclude[\(index)].\(member.key)", value: member.value)

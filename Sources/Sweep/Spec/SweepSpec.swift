@@ -40,6 +40,9 @@ public struct SweepSpec: Sendable {
     public let zips: [ZipGroup]
     public let seeds: SeedSet
     public let exclude: [JSONObject]
+    /// Values set from the command line (`--set key=value`) for every trial, over everything the
+    /// file sets (but the seed).
+    public var overrides = JSONObject()
 
     public static let topLevelKeys = [
         "name", "description", "output", "base", "analyses", "cases", "grid", "zip", "seeds", "exclude",
@@ -253,6 +256,7 @@ public struct SweepSpec: Sendable {
         (cases ?? []).forEach { $0.keys.forEach(add) }
         grid.forEach { add($0.name) }
         zips.forEach { $0.names.forEach(add) }
+        overrides.keys.forEach(add)
         return keys
     }
 }

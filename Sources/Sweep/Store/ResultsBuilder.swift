@@ -17,14 +17,18 @@ struct ResultsTable {
     var metrics: [MetricSpec]
     /// A metric's values, rows × elements row-major, or nil to leave it all NaN.
     var metricValues: (MetricSpec) throws -> [Double]?
+    /// Timing names (datasets of /timings, one value per row).
+    var timings: [String] = []
+    /// A timing's values [rows], or nil to leave it NaN.
+    var timingValues: (String) throws -> [Double]? = { _ in nil }
 
     var rowCount: Int { ids.count }
 
     /// A table of pending rows for `trials`.
     static func fresh(attributes: ResultsAttributes, specText: String, trials: [Trial],
-                      columns: [String], metrics: [MetricSpec]) -> ResultsTable {
+                      columns: [String], metrics: [MetricSpec], timings: [String]) -> ResultsTable {
         let count = trials.count
-        return ResultsTable(
+        var table = ResultsTable(
             attributes: attributes, specText: specText,
             ids: trials.map(\.id),
             parameterTexts: trials.map { $0.parameters.compactText },
@@ -36,6 +40,8 @@ struct ResultsTable {
             errors: Array(repeating: "", count: count),
             metrics: metrics,
             metricValues: { _ in nil })
+        table.timings = timings
+        return table
     }
 
     /// Rejects names that cannot become datasets of the layout.
@@ -60,6 +66,9 @@ struct ResultsTable {
             if !seenMetrics.insert(metric.name).inserted {
                 throw StoreError(.invalidPlan, "metric \"\(metric.name)\" is listed twice")
             }
+        }
+        for name in timings where !ResultsLayout.isValidName(name) || timings.filter({ $0 == name }).count > 1 {
+            throw StoreError(.invalidPlan, "timing \"\(name)\" cannot name a dataset or is listed twice")
         }
         if Set(ids).count != ids.count {
             throw StoreError(.invalidPlan, "the plan lists a trial id twice")
@@ -153,6 +162,21 @@ enum ResultsBuilder {
             try dataset.attributes.set(ResultsLayout.axesAttribute, string: (["trial"] + metric.axes).joined(separator: ","))
             if let values = try table.metricValues(metric) {
                 precondition(values.count == rows * metric.elementCount, "metric \(metric.name): wrong value count")
+                try dataset.writeAll(doubles: values)
+            }
+        }
+        try writeTimings(table, in: root)
+    }
+
+    static func writeTimings(_ table: ResultsTable, in root: H5Group) throws {
+        let group = try root.createGroup(ResultsLayout.timingsGroup)
+        defer { group.close() }
+        try group.attributes.set(ResultsLayout.metricNamesAttribute, strings: table.timings)
+        for name in table.timings {
+            let dataset = try H5Dataset.create(in: group, name: name, type: .float64, dims: [table.rowCount], fill: .float64(.nan))
+            defer { dataset.close() }
+            if let values = try table.timingValues(name) {
+                precondition(values.count == table.rowCount, "timing \(name): wrong value count")
                 try dataset.writeAll(doubles: values)
             }
         }

@@ -33,6 +33,13 @@ extension ResultsStore {
             metrics: metrics,
             metricValues: { _ in nil })
         let storedShapes = Dictionary(old.metrics.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+        // Stored timings first, then the plan's new ones; old rows keep their values.
+        let storedTimings = old.timingNames
+        table.timings = storedTimings + plan.timings.filter { !storedTimings.contains($0) }
+        table.timingValues = { name in
+            guard storedTimings.contains(name) else { return nil }
+            return try old.timingValues(name) + Array(repeating: .nan, count: pendingCount)
+        }
         table.metricValues = { metric in
             guard let storedShape = storedShapes[metric.name] else { return nil }
             let stored = try old.metricValues(metric.name)

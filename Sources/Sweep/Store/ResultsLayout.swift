@@ -6,15 +6,19 @@
 ///     /sweep_spec       scalar string: the sweep file text
 ///     /trials/id, /trials/parameters, /trials/<column>..., /trials/status, seconds, rank, host, error
 ///     /metrics/<name>   [n, shape...] float64, NaN where nothing was written; attribute "axes"
+///     /timings/<name>   [n] float64 seconds (wall-clock parts of a trial; NaN where not written)
 ///
-/// /trials carries an attribute "columns" (the parameter columns in plan order) and /metrics an
-/// attribute "names" (metric order), because HDF5 lists group members by name.
+/// /trials carries an attribute "columns" (the parameter columns in plan order), /metrics and
+/// /timings an attribute "names" (their order), because HDF5 lists group members by name.
+/// Everything under /metrics is a result: bit-identical whatever the rank count or the run.
+/// Files written before /timings existed have none (their timings are metrics named time_*).
 public enum ResultsLayout {
     public static let formatVersion: Int64 = 1
 
     static let specDataset = "sweep_spec"
     static let trialsGroup = "trials"
     static let metricsGroup = "metrics"
+    static let timingsGroup = "timings"
     static let idDataset = "id"
     static let parametersDataset = "parameters"
     static let statusDataset = "status"

@@ -11,6 +11,9 @@ public final class ResultsReader {
     public let columnNames: [String]
     /// Metrics in plan order; `shape` and `axes` exclude the trial axis.
     public let metrics: [MetricSpec]
+    /// Timings (/timings/<name>, seconds per trial); empty for files written before timings had
+    /// a group of their own.
+    public let timingNames: [String]
 
     private let file: H5File
     private let trials: H5Group
@@ -24,6 +27,12 @@ public final class ResultsReader {
             try ResultsReader.open(path)
         }
         (file, trials, metricsGroup, attributes, columnNames, metrics, trialCount) = opened
+        timingNames = HDF5Library.lock.withLock {
+            guard opened.0.root.contains(ResultsLayout.timingsGroup),
+                  let group = try? opened.0.root.openGroup(ResultsLayout.timingsGroup) else { return [] }
+            defer { group.close() }
+            return (try? group.attributes.strings(ResultsLayout.metricNamesAttribute) ?? group.memberNames()) ?? []
+        }
     }
 
     private static func open(_ path: String) throws -> (H5File, H5Group, H5Group, ResultsAttributes, [String], [MetricSpec], Int) {
@@ -162,6 +171,18 @@ public final class ResultsReader {
             throw StoreError(.io, "\(path): rows \(rows) are outside 0..<\(trialCount)")
         }
         return try dataset(metricsGroup, name) { try $0.readDoubles(rows: rows) }
+    }
+
+    /// A timing's values, one per trial (seconds; NaN where not written).
+    public func timingValues(_ name: String) throws -> [Double] {
+        guard timingNames.contains(name) else { throw StoreError(.io, "\(path) has no timing \"\(name)\"") }
+        return try HDF5Library.lock.withLock {
+            let group = try file.root.openGroup(ResultsLayout.timingsGroup)
+            defer { group.close() }
+            let dataset = try H5Dataset.open(in: group, name: name)
+            defer { dataset.close() }
+            return try dataset.readDoubles()
+        }
     }
 
     /// The sweep file text stored in /sweep_spec.

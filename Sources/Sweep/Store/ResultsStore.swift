@@ -75,7 +75,7 @@ public enum ResultsStore {
             let now = UTCTime.iso8601()
             let table = ResultsTable.fresh(attributes: attributes(plan: plan, provenance: provenance, created: now, updated: now),
                                            specText: plan.specText, trials: plan.trials,
-                                           columns: plan.columns, metrics: plan.metrics)
+                                           columns: plan.columns, metrics: plan.metrics, timings: plan.timings)
             try ResultsBuilder.buildAtomically(table, at: path)
             return PreparedOutput(action: backup.map { .restarted(backup: $0) } ?? .created,
                                   rowOfTrial: Array(plan.trials.indices),
@@ -93,7 +93,8 @@ public enum ResultsStore {
     }
 
     /// Whether the file already has a row for every trial, every column and every metric (with
-    /// room for its shape), so that the run can write into it as it is.
+    /// room for its shape), so that the run can write into it as it is. Timings do not count: a
+    /// file without a place for some timing is resumed as it is, without those timings.
     private static func fits(_ plan: Plan, in summary: ResultsSummary, rowOfId: [String: Int]) -> Bool {
         guard plan.trials.allSatisfy({ rowOfId[$0.id] != nil }) else { return false }
         guard Set(plan.columns).isSubset(of: summary.columns) else { return false }

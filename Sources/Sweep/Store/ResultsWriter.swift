@@ -10,6 +10,8 @@ struct RowRecord {
     /// Metric values in row-major order of `metricShapes[name]` (the trial's own shape).
     var metrics: [String: [Double]]
     var metricShapes: [String: [Int]]
+    /// Timing name -> seconds.
+    var timings: [String: Double] = [:]
 }
 
 /// The results file opened on every rank for the run. Opening and closing are collective; in
@@ -23,12 +25,15 @@ final class ResultsWriter {
     private let metricsGroup: H5Group
     private let metricDatasets: [(shape: [Int], dataset: H5Dataset)]
     private let metricNames: [String]
+    /// /timings datasets by name (none in files written before timings had their own group).
+    private let timingDatasets: [(name: String, dataset: H5Dataset)]
+    private let timingsGroup: H5Group?
     private let status, seconds, rank, host, error: H5Dataset
 
     /// Collective: every rank calls it with the same path.
     init(path: String, communicator: Communicator) throws {
         self.path = path
-        let opened = try HDF5Library.lock.withLock { () throws -> (H5File, H5Group, H5Group, [String], [H5Dataset], [H5Dataset]) in
+        let opened = try HDF5Library.lock.withLock { () throws -> (H5File, H5Group, H5Group, [String], [H5Dataset], [H5Dataset], H5Group?, [(String, H5Dataset)]) in
             let file = try H5File.openParallel(path: path, communicator: communicator)
             let trials = try file.root.openGroup(ResultsLayout.trialsGroup)
             let metricsGroup = try file.root.openGroup(ResultsLayout.metricsGroup)
@@ -36,9 +41,18 @@ final class ResultsWriter {
             let metrics = try names.map { try H5Dataset.open(in: metricsGroup, name: $0) }
             let fixed = try [ResultsLayout.statusDataset, ResultsLayout.secondsDataset, ResultsLayout.rankDataset,
                              ResultsLayout.hostDataset, ResultsLayout.errorDataset].map { try H5Dataset.open(in: trials, name: $0) }
-            return (file, trials, metricsGroup, names, metrics, fixed)
+            var timingsGroup: H5Group?
+            var timings: [(String, H5Dataset)] = []
+            if file.root.contains(ResultsLayout.timingsGroup) {
+                let group = try file.root.openGroup(ResultsLayout.timingsGroup)
+                timingsGroup = group
+                let timingNames = try group.attributes.strings(ResultsLayout.metricNamesAttribute) ?? group.memberNames()
+                timings = try timingNames.map { ($0, try H5Dataset.open(in: group, name: $0)) }
+            }
+            return (file, trials, metricsGroup, names, metrics, fixed, timingsGroup, timings)
         }
         file = opened.0; trials = opened.1; metricsGroup = opened.2; metricNames = opened.3
+        timingsGroup = opened.6; timingDatasets = opened.7.map { (name: $0.0, dataset: $0.1) }
         metricDatasets = opened.4.map { (Array($0.dims.dropFirst()), $0) }
         (status, seconds, rank, host, error) = (opened.5[0], opened.5[1], opened.5[2], opened.5[3], opened.5[4])
     }
@@ -70,6 +84,9 @@ final class ResultsWriter {
                 }
                 try buffer.withUnsafeBytes { try entry.dataset.writeRows(rows, $0, as: .float64) }
             }
+            for entry in timingDatasets {
+                try sorted.map { $0.timings[entry.name] ?? .nan }.withUnsafeBytes { try entry.dataset.writeRows(rows, $0, as: .float64) }
+            }
             try sorted.map(\.seconds).withUnsafeBytes { try seconds.writeRows(rows, $0, as: .float64) }
             try sorted.map(\.rank).withUnsafeBytes { try rank.writeRows(rows, $0, as: .int32) }
             try FixedStrings.pack(sorted.map(\.host), size: ResultsLayout.hostBytes).withUnsafeBytes {
@@ -86,6 +103,8 @@ final class ResultsWriter {
     func close(updated: String?) throws {
         try HDF5Library.lock.withLock {
             for entry in metricDatasets { entry.dataset.close() }
+            for entry in timingDatasets { entry.dataset.close() }
+            timingsGroup?.close()
             for dataset in [status, seconds, rank, host, error] { dataset.close() }
             trials.close()
             metricsGroup.close()

@@ -1,0 +1,37 @@
+/// Accuracy and loss over training (docs/families/farrell-spec.md D.5): at every save, the network on
+/// `acc_samples` balanced samples — accuracy at the last step, the run's loss over the loss steps.
+final class AccuracyOverTraining: CheckpointAnalysis {
+    var accuracy: ResultArray, loss: ResultArray
+    let samples: Int
+
+    static func results(_ c: FarrellConfig) -> [MetricSpec] {
+        let saves = CheckpointSchedule(c).count
+        return [MetricSpec("acc_over_training", [saves], axes: ["checkpoint"]),
+                MetricSpec("loss_over_training", [saves], axes: ["checkpoint"])]
+    }
+
+    init(_ c: FarrellConfig, task: any ClassificationTask) {
+        let saves = CheckpointSchedule(c).count
+        accuracy = ResultArray(count: saves)
+        loss = ResultArray(count: saves)
+        samples = c.acc_samples
+    }
+
+    func visit(_ checkpoint: Checkpoint, _ context: AnalysisContext) throws {
+        guard let index = checkpoint.saveIndex else { return }
+        let c = context.config, evaluator = context.evaluator
+        let set = evaluator.set(samples: samples)
+        let states = evaluator.run(set, steps: c.sequenceLength)
+        let (total, correct) = set.labels.withUnsafeBufferPointer { labels in
+            context.network.readoutLoss(states: states, batch: set.count, labels: labels.baseAddress!,
+                                        logits: evaluator.logits, logitsStride: 0)
+        }
+        accuracy[index] = Double(correct) / Double(set.count)
+        loss[index] = Double(total / Float(set.count * c.lossSteps.count))
+    }
+
+    func collect(into results: inout [String: [Double]]) {
+        results["acc_over_training"] = accuracy.values
+        results["loss_over_training"] = loss.values
+    }
+}

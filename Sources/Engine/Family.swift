@@ -1,0 +1,111 @@
+@_exported import Kernels
+@_exported import Values
+
+/// An experiment family: one paper's models, tasks, training and analyses, selected by the
+/// parameter `family`. A family declares its parameters once, in `readParameters` (name, default,
+/// constraint, description), and composes kernels in its own trainer.
+public protocol ExperimentFamily: Sendable {
+    associatedtype Configuration: Sendable
+    /// The value of `family` that selects it.
+    var name: String { get }
+    /// One line for `sweep-mpi params` and the documentation.
+    var summary: String { get }
+    /// Names of the wall-clock timings (seconds) its experiments report.
+    var timingNames: [String] { get }
+    /// Reads (and thereby declares) every parameter, in a fixed order: that order is the order of
+    /// the resolved parameters, whose hash is a trial's identity.
+    func readParameters(_ reader: inout ParameterReader) throws(ParameterError) -> Configuration
+    /// Checks what depends on several parameters, once all are read.
+    func validate(_ configuration: Configuration) throws(ParameterError)
+    /// The experiment of a valid configuration.
+    func experiment(_ configuration: Configuration, resolved: JSONObject) -> any Experiment
+}
+
+extension ExperimentFamily {
+    /// Every parameter with its default, constraint and description, in reading order.
+    public var parameters: [ParameterDeclaration] {
+        var reader = ParameterReader(JSONObject())
+        _ = try? readParameters(&reader)
+        return reader.declarations
+    }
+
+    /// Reads, checks and resolves `values` (without `family`): the experiment and the resolved
+    /// parameters.
+    public func configure(_ values: JSONObject) throws(ParameterError) -> (experiment: any Experiment, resolved: JSONObject) {
+        let (configuration, resolved) = try configuration(values)
+        return (experiment(configuration, resolved: resolved), resolved)
+    }
+
+    /// Reads and checks `values`: the configuration and the resolved parameters (canonical names,
+    /// defaults filled in, in reading order). An unknown name is reported before anything its
+    /// absence implies.
+    public func configuration(_ values: JSONObject) throws(ParameterError) -> (Configuration, JSONObject) {
+        var reader = ParameterReader(values)
+        let configuration: Configuration
+        do {
+            configuration = try readParameters(&reader)
+        } catch {
+            let known = parameterNames
+            if let unknown = values.keys.first(where: { !known.contains($0) }) { throw unknownParameter(unknown, values[unknown]!) }
+            throw error
+        }
+        if let unknown = reader.unreadKeys.first { throw unknownParameter(unknown, values[unknown]!) }
+        try validate(configuration)
+        return (configuration, reader.resolvedObject)
+    }
+
+    public var parameterNames: [String] { parameters.map(\.name) }
+
+    private func unknownParameter(_ name: String, _ value: JSONValue) -> ParameterError {
+        ParameterError(field: name, value: value,
+                       reason: "unknown parameter of family \(self.name)\(didYouMean(name, among: parameterNames))")
+    }
+}
+
+/// One configured trial of a family: what it will produce, what it costs, and how to run it.
+public protocol Experiment {
+    /// Every array the experiment produces, with its exact shape, known before it runs.
+    var metrics: [MetricSpec] { get }
+    /// Estimated floating-point operations: the scheduler runs expensive trials first and `plan`
+    /// turns it into a time.
+    var estimatedFLOPs: Double { get }
+    /// Trains and analyses. A divergence is a result, not an error.
+    func run(_ control: ExperimentControl) throws -> ExperimentResult
+}
+
+/// What an experiment produced.
+public struct ExperimentResult: Sendable {
+    /// Metric name -> values in row-major order of its `MetricSpec` shape.
+    public var metrics: [String: [Double]]
+    /// Timing name -> seconds.
+    public var timings: [String: Double]
+    /// Set when the loss or the weights became NaN or infinite: where, and what.
+    public var divergence: String?
+
+    public init(metrics: [String: [Double]], timings: [String: Double] = [:], divergence: String? = nil) {
+        self.metrics = metrics; self.timings = timings; self.divergence = divergence
+    }
+}
+
+/// Polled by a running experiment between units of work.
+public protocol ExperimentControl: AnyObject {
+    /// Called after every unit of work with the fraction done; true asks the experiment to stop
+    /// (it then throws `ExperimentCancelled`).
+    func shouldStop(progress: Double) -> Bool
+}
+
+/// A control that never stops the experiment.
+public final class RunToCompletion: ExperimentControl {
+    public init() {}
+    public func shouldStop(progress: Double) -> Bool { false }
+}
+
+/// Raised when an experiment is asked to stop (draining); nothing of it is kept.
+public struct ExperimentCancelled: Error {}
+
+extension Duration {
+    /// The duration in seconds.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,165 @@
+import Kernels
+import Foundation
+import Testing
+
+@Suite struct LogisticRegressionTests {
+    /// Blobs around `classes` random centres in d dimensions (overlapping when `spread` is large).
+    func blobs(samples n: Int, features d: Int, classes: Int, spread: Double, seed: UInt64) -> (features: [Double], labels: [Int]) {
+        var random = TestRandom(seed: seed)
+        let centres = random.gaussians(classes * d)
+        var features = [Double](repeating: 0, count: n * d), labels = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            labels[i] = i % classes
+            for j in 0..<d { features[i * d + j] = centres[labels[i] * d + j] + spread * random.gaussian() }
+        }
+        return (features, labels)
+    }
+
+    /// Central finite-difference gradient of the exposed objective.
+    func finiteDifferenceGradient(_ solver: LogisticRegression, at point: [Double], features: [Double], featureCount d: Int,
+                                  labels: [Int], classes: Int, strength: Double, step: Double = 1e-5) throws -> [Double] {
+        try point.indices.map { index in
+            var plus = point, minus = point
+            plus[index] += step
+            minus[index] -= step
+            let up = try solver.objective(parameters: plus, features: features, samples: labels.count, featureCount: d,
+                                          labels: labels, classes: classes, inverseRegularization: strength)
+            let down = try solver.objective(parameters: minus, features: features, samples: labels.count, featureCount: d,
+                                            labels: labels, classes: classes, inverseRegularization: strength)
+            return (up - down) / (2 * step)
+        }
+    }
+
+    @Test(arguments: [2, 3])
+    func gradientVanishesAtTheSolution(classes: Int) throws {
+        let d = 4
+        let (features, labels) = blobs(samples: 90, features: d, classes: classes, spread: 1.2, seed: UInt64(classes))
+        let solver = LogisticRegression(maxSamples: 90, maxFeatures: d, maxClasses: 3)
+        let model = try solver.fit(features: features, featureCount: d, labels: labels, classes: classes, inverseRegularization: 0.7)
+        #expect(model.report.converged)
+        #expect(model.report.gradientNorm < 1e-10 * (1 + abs(model.report.objective)))
+        #expect(model.outputs == (classes == 2 ? 1 : classes))
+        let numerical = try finiteDifferenceGradient(solver, at: model.parameters, features: features, featureCount: d,
+                                                     labels: labels, classes: classes, strength: 0.7)
+        #expect(numerical.allSatisfy { abs($0) < 1e-6 })
+        // And the analytic gradient agrees with finite differences away from the optimum.
+        var random = TestRandom(seed: 99)
+        let point = random.gaussians(model.parameters.count, scale: 0.5)
+        var analytic = [Double](repeating: 0, count: point.count)
+        _ = try solver.gradient(parameters: point, features: features, samples: labels.count, featureCount: d, labels: labels,
+                                classes: classes, inverseRegularization: 0.7, into: &analytic)
+        let reference = try finiteDifferenceGradient(solver, at: point, features: features, featureCount: d, labels: labels,
+                                                     classes: classes, strength: 0.7)
+        for (a, b) in zip(analytic, reference) { #expect(abs(a - b) < 1e-6 * max(1, abs(b))) }
+    }
+
+    @Test func symmetricOneFeatureProblemMatchesOneDimensionalMinimum() throws {
+        // x = +1: 7 samples of class 1, 3 of class 0; x = −1: the mirror image. By symmetry b = 0 and
+        // w minimises the convex ½w² + 2C (7 softplus(−w) + 3 softplus(w)); its derivative
+        // w + 2C (3 σ(w) − 7 σ(−w)) is increasing, so bisection finds the minimiser to rounding.
+        let strength = 0.5
+        var features: [Double] = [], labels: [Int] = []
+        for _ in 0..<7 { features += [1, -1]; labels += [1, 0] }
+        for _ in 0..<3 { features += [1, -1]; labels += [0, 1] }
+        func softplus(_ z: Double) -> Double { z > 0 ? z + log1p(exp(-z)) : log1p(exp(z)) }
+        func sigmoid(_ z: Double) -> Double { 1 / (1 + exp(-z)) }
+        func objective(_ w: Double) -> Double { 0.5 * w * w + 2 * strength * (7 * softplus(-w) + 3 * softplus(w)) }
+        func derivative(_ w: Double) -> Double { w + 2 * strength * (3 * sigmoid(w) - 7 * sigmoid(-w)) }
+        var (low, high) = (0.0, 10.0)
+        for _ in 0..<200 {
+            let middle = (low + high) / 2
+            if derivative(middle) > 0 { high = middle } else { low = middle }
+        }
+        let solver = LogisticRegression(maxSamples: 20, maxFeatures: 1)
+        let model = try solver.fit(features: features, featureCount: 1, labels: labels, classes: 2, inverseRegularization: strength)
+        #expect(abs(model.coefficient(output: 0, feature: 0) - (low + high) / 2) < 1e-8)
+        #expect(abs(model.intercept(output: 0)) < 1e-10)
+        #expect(abs(model.report.objective - objective((low + high) / 2)) < 1e-12)
+    }
+
+    @Test(arguments: [(40, 3), (20, 50)])
+    func separableDataIsFittedWithFiniteWeights(shape: (Int, Int)) throws {
+        // Well-separated blobs (n > d), and random labels with more features than samples (n < d):
+        // both separable; the L2 term keeps the optimum finite.
+        let (n, d) = shape
+        var (features, labels) = blobs(samples: n, features: d, classes: 2, spread: 0.05, seed: 7)
+        if d > n {
+            var random = TestRandom(seed: 8)
+            features = random.gaussians(n * d)
+        }
+        let solver = LogisticRegression(maxSamples: n, maxFeatures: d)
+        let model = try solver.fit(features: features, featureCount: d, labels: labels, classes: 2)
+        #expect(model.report.converged)
+        #expect(model.accuracy(features: features, labels: labels) == 1)
+        #expect(model.parameters.allSatisfy { $0.isFinite && abs($0) < 100 })
+    }
+
+    @Test func multinomialSolutionIsSymmetricAndAccurate() throws {
+        let d = 2
+        let (features, labels) = blobs(samples: 150, features: d, classes: 3, spread: 0.5, seed: 3)
+        let solver = LogisticRegression(maxSamples: 150, maxFeatures: d, maxClasses: 3)
+        let model = try solver.fit(features: features, featureCount: d, labels: labels, classes: 3)
+        #expect(model.report.converged)
+        // At the optimum Σ_c w_c = 0 (stationarity of the shift-invariant loss plus ½‖W‖²), and the
+        // intercept gauge keeps Σ_c b_c = 0.
+        for j in 0..<d { #expect(abs((0..<3).reduce(0) { $0 + model.coefficient(output: $1, feature: j) }) < 1e-9) }
+        #expect(abs((0..<3).reduce(0) { $0 + model.intercept(output: $1) }) < 1e-9)
+        #expect(model.accuracy(features: features, labels: labels) > 0.8)
+        // The workspace form gives the same accuracy.
+        let workspaceAccuracy = try labels.withUnsafeBufferPointer {
+            try solver.accuracy(features: features, samples: labels.count, labels: $0.baseAddress!)
+        }
+        #expect(workspaceAccuracy == model.accuracy(features: features, labels: labels))
+    }
+
+    @Test(arguments: [2, 3])
+    func invariantToPermutingSamples(classes: Int) throws {
+        let d = 5, n = 60
+        let (features, labels) = blobs(samples: n, features: d, classes: classes, spread: 1, seed: 17)
+        var random = TestRandom(seed: 18)
+        var order = Array(0..<n)
+        for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, random.integer(below: i + 1)) }
+        let permutedFeatures = order.flatMap { features[($0 * d)..<($0 * d + d)] }
+        let permutedLabels = order.map { labels[$0] }
+        let solver = LogisticRegression(maxSamples: n, maxFeatures: d, maxClasses: 3)
+        let original = try solver.fit(features: features, featureCount: d, labels: labels, classes: classes)
+        let permuted = try solver.fit(features: permutedFeatures, featureCount: d, labels: permutedLabels, classes: classes)
+        for (a, b) in zip(original.parameters, permuted.parameters) { #expect(abs(a - b) < 1e-9 * max(1, abs(a))) }
+    }
+
+    @Test func badInputThrows() throws {
+        let solver = LogisticRegression(maxSamples: 4, maxFeatures: 2)
+        let features: [Double] = [0, 1, 1, 0, 2, 2, 3, 1]
+        #expect(throws: AnalysisInputError.self) { try solver.fit(features: features, featureCount: 2, labels: [0, 1, 2, 0], classes: 2) }
+        #expect(throws: AnalysisInputError.self) { try solver.fit(features: features, featureCount: 2, labels: [1, 1, 1, 1], classes: 2) }
+        #expect(throws: AnalysisInputError.self) { try solver.fit(features: features, featureCount: 2, labels: [0, 1, 0, 1, 0], classes: 2) }
+        #expect(throws: AnalysisInputError.self) { try solver.fit(features: features, featureCount: 3, labels: [0, 1], classes: 2) }
+        #expect(throws: AnalysisInputError.self) { try solver.fit(features: features, featureCount: 2, labels: [0, 1, 0, 1], classes: 3) }
+        #expect(throws: AnalysisInputError.self) {
+            try solver.fit(features: features, featureCount: 2, labels: [0, 1, 0, 1], classes: 2, inverseRegularization: 0)
+        }
+        var withNaN = features
+        withNaN[3] = .nan
+        #expect(throws: AnalysisInputError.self) { try solver.fit(features: withNaN, featureCount: 2, labels: [0, 1, 0, 1], classes: 2) }
+        let fresh = LogisticRegression(maxSamples: 4, maxFeatures: 2)
+        #expect(throws: AnalysisInputError.self) { try fresh.accuracy(features: features, samples: 4, labels: [0, 1, 0, 1]) }
+    }
+
+    @Test(.enabled(if: benchmarksEnabled)) func benchmark() throws {
+        // 400 samples x 200 features, labels from a noisy linear rule (like a hidden layer's probe).
+        let n = 400, d = 200
+        var random = TestRandom(seed: 19)
+        let features = random.gaussians(n * d)
+        let rule = random.gaussians(d)
+        let labels = (0..<n).map { i in (0..<d).reduce(0.5 * random.gaussian()) { $0 + rule[$1] * features[i * d + $1] / Double(d).squareRoot() } > 0 ? 1 : 0 }
+        let solver = LogisticRegression(maxSamples: n, maxFeatures: d)
+        var model: LogisticModel?
+        _ = try solver.fit(features: features, featureCount: d, labels: labels, classes: 2)
+        let repeats = 5
+        let seconds = try measureSeconds { for _ in 0..<repeats { model = try solver.fit(features: features, featureCount: d, labels: labels, classes: 2) } }
+        let fitted = try #require(model)
+        print("benchmark: logistic regression 400 x 200: \(seconds / Double(repeats) * 1e3) ms, \(fitted.report.iterations) Newton steps, "
+              + "gradient norm \(fitted.report.gradientNorm), train accuracy \(fitted.accuracy(features: features, labels: labels))")
+        #expect(fitted.report.converged)
+    }
+}

@@ -1,0 +1,220 @@
+import Kernels
+import Foundation
+import Testing
+
+/// h ← A h for a Double matrix A [N, N] row-major (J = A at every step).
+final class LinearMap: TangentDynamics {
+    let dimension: Int
+    let matrix: [Double]
+    private var scratch: [Double]
+
+    init(_ matrix: [Double], dimension: Int) {
+        self.matrix = matrix
+        self.dimension = dimension
+        scratch = [Double](repeating: 0, count: dimension)
+    }
+
+    func step(_ state: UnsafeMutablePointer<Double>) {
+        for i in 0..<dimension { scratch[i] = (0..<dimension).reduce(0) { $0 + matrix[i * dimension + $1] * state[$1] } }
+        for i in 0..<dimension { state[i] = scratch[i] }
+    }
+
+    func applyJacobian(newState: UnsafePointer<Double>, _ q: UnsafePointer<Double>, k: Int, _ out: UnsafeMutablePointer<Double>) {
+        matrix.withUnsafeBufferPointer { BLAS.gemm(m: dimension, n: k, k: dimension, $0.baseAddress!, q, out) }
+    }
+}
+
+@Suite struct LyapunovSpectrumTests {
+    /// Seeded U(−0.2, 0.2) initial conditions, as the reference draws them.
+    func uniformInitialConditions(seed: UInt64) -> (Int, UnsafeMutablePointer<Double>, Int) -> Void {
+        { index, state, n in
+            var random = TestRandom(seed: seed &+ UInt64(index))
+            for i in 0..<n { state[i] = random.uniform(-0.2, 0.2) }
+        }
+    }
+
+    func run(_ dynamics: some TangentDynamics, k: Int, settings: LyapunovSettings = LyapunovSettings()) throws -> LyapunovResult {
+        let fill = uniformInitialConditions(seed: 11)
+        let n = dynamics.dimension
+        return try LyapunovSpectrum(dimension: n, exponents: k, settings: settings)
+            .compute(dynamics: dynamics) { fill($0, $1, n) }
+    }
+
+    /// Runs every initial condition for exactly `steps` steps, one IC.
+    func fixedHorizon(_ steps: Int) -> LyapunovSettings {
+        LyapunovSettings(maxSteps: steps, stepTolerance: 0, maxInitialConditions: 1, minimumInitialConditions: 1)
+    }
+
+    @Test func diagonalLinearMapGivesLogModuli() throws {
+        // Float-exact diagonal entries, through the RNN map with a linear φ and zero bias: h ← A h.
+        let diagonal: [Float] = [1.5, -0.5, 0.25, 2, 0.875, -1.25]
+        let n = diagonal.count
+        var weights = [Float](repeating: 0, count: n * n)
+        for i in 0..<n { weights[i * n + i] = diagonal[i] }
+        let map = try AutonomousRNNMap(recurrentWeights: weights, bias: nil, nonlinearity: .linear)
+        // k = N: with Q_0 = I and a diagonal A every axis is invariant, so k < N would give the first k
+        // entries, not the largest k (a property of the method, shared with the reference).
+        let result = try run(map, k: n)
+        let expected = diagonal.map { log2(abs(Double($0))) }.sorted(by: >)
+        for (value, reference) in zip(result.exponents, expected) { #expect(abs(value - reference) < 1e-12) }
+        // Running estimates are exact from the first step: each IC stops at the 5th evaluation, and the
+        // ICs agree, so the run stops at the 4th IC.
+        #expect(result.totalSteps == 4 * 5)
+        #expect(result.initialConditions == 4)
+        #expect(result.standardError < 1e-12)
+        #expect(abs(result.chaoticity - (1 + log2(1.5) / 2 + log2(1.25) / 3)) < 1e-12)
+    }
+
+    @Test func nonNormalMapGivesLogEigenvalueModuli() throws {
+        // A = S Λ S⁻¹ with a non-orthogonal S: the exponents are log2 |λ_i|, up to an O(log κ(S) / T) bias.
+        let eigenvalues: [Double] = [1.3, -0.9, 0.7, 0.45, -0.3, 0.2, 0.1]
+        let n = eigenvalues.count
+        var random = TestRandom(seed: 21)
+        var s = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { s[i * n + j] = i == j ? 1 : (j > i ? random.gaussian() : 0.3 * random.gaussian()) } }
+        // S⁻¹ from a general solve against the identity.
+        var sColumnMajor = [Double](repeating: 0, count: n * n), inverse = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { sColumnMajor[j * n + i] = s[i * n + j] } ; inverse[i * n + i] = 1 }
+        try LAPACK.solve(&sColumnMajor, n: n, &inverse, nrhs: n)          // column-major S⁻¹
+        var sInverse = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { for j in 0..<n { sInverse[i * n + j] = inverse[j * n + i] } }
+        var sLambda = s
+        for i in 0..<n { for j in 0..<n { sLambda[i * n + j] *= eigenvalues[j] } }
+        let a = naiveProduct(sLambda, sInverse, m: n, k: n, n: n)
+        let result = try run(LinearMap(a, dimension: n), k: 5, settings: fixedHorizon(1000))
+        let expected = eigenvalues.map { log2(abs($0)) }.sorted(by: >)
+        for j in 0..<5 { #expect(abs(result.exponents[j] - expected[j]) < 1e-2) }
+        #expect(result.totalSteps == 1000)
+    }
+
+    @Test func rotationScalingBlockGivesPairedExponents() throws {
+        // A complex pair of modulus r: block r·R(θ), hidden in a random orthonormal basis, next to two
+        // smaller real eigenvalues. Expected exponents: log2 r, log2 r, log2 0.5.
+        let r = 1.2, theta = 0.7, n = 4
+        var block = [Double](repeating: 0, count: n * n)
+        block[0] = r * cos(theta); block[1] = -r * sin(theta); block[4] = r * sin(theta); block[5] = r * cos(theta)
+        block[10] = 0.5; block[15] = -0.25
+        var random = TestRandom(seed: 31)
+        let basis = randomOrthonormalColumns(rows: n, columns: n, random: &random)
+        var basisTransposed = basis
+        for i in 0..<n { for j in 0..<n { basisTransposed[i * n + j] = basis[j * n + i] } }
+        let a = naiveProduct(naiveProduct(basis, block, m: n, k: n, n: n), basisTransposed, m: n, k: n, n: n)
+        let result = try run(LinearMap(a, dimension: n), k: 3, settings: fixedHorizon(1000))
+        // The basis takes a few steps to align with the plane: an O(1/T) bias, about 1.5e-3 at T = 1000.
+        #expect(abs(result.exponents[0] - log2(r)) < 5e-3)
+        #expect(abs(result.exponents[1] - log2(r)) < 5e-3)
+        #expect(abs(result.exponents[2] - log2(0.5)) < 5e-3)
+        // Unrotated, Q_0 spans the invariant plane and each step scales it by exactly r: exact exponents.
+        let aligned = try run(LinearMap(block, dimension: n), k: 2)
+        #expect(abs(aligned.exponents[0] - log2(r)) < 1e-12)
+        #expect(abs(aligned.exponents[1] - log2(r)) < 1e-12)
+    }
+
+    @Test func contractingTanhNetworkHasNegativeExponents() throws {
+        // W = 0.6 J / ρ(J): the state falls to the fixed point 0, where the Jacobian is W, so the
+        // exponents tend to log2 of W's largest eigenvalue moduli; the first is log2 0.6.
+        let n = 40
+        var random = TestRandom(seed: 41)
+        let j = random.gaussians(n * n, scale: 1 / Double(n).squareRoot())
+        let radius = try j.withUnsafeBufferPointer { try LAPACK.spectralRadius(of: $0.baseAddress!, n: n) }
+        let weights = j.map { Float(0.6 * $0 / radius) }
+        let map = try AutonomousRNNMap(recurrentWeights: weights, bias: nil, nonlinearity: .tanh)
+        let result = try run(map, k: 10)
+        #expect(result.exponents.allSatisfy { $0 < 0 && $0.isFinite })
+        #expect(zip(result.exponents, result.exponents.dropFirst()).allSatisfy { $0 >= $1 })
+        #expect(abs(result.exponents[0] - log2(0.6)) < 0.05)
+        #expect(result.initialConditions >= 4)
+    }
+
+    @Test func fullSpectrumSumsToLogDeterminant() throws {
+        var random = TestRandom(seed: 51)
+        let n = 6
+        let a = random.gaussians(n * n, scale: 0.5)
+        // log2 |det A| = Σ log2 |λ_i| over the eigenvalues.
+        let (real, imaginary) = try a.withUnsafeBufferPointer { try LAPACK.eigenvalues(of: $0.baseAddress!, n: n) }
+        let logDeterminant = zip(real, imaginary).reduce(0) { $0 + log2(($1.0 * $1.0 + $1.1 * $1.1).squareRoot()) }
+        let result = try run(LinearMap(a, dimension: n), k: n)
+        #expect(abs(result.exponents.reduce(0, +) - logDeterminant) < 1e-9)
+    }
+
+    @Test(arguments: Nonlinearity.allCases)
+    func rnnJacobianMatchesFiniteDifferences(nonlinearity: Nonlinearity) throws {
+        let n = 8, k = 3
+        var random = TestRandom(seed: 61)
+        let weights = random.gaussians(n * n, scale: 0.8).map(Float.init)
+        let bias = random.gaussians(n, scale: 0.3).map(Float.init)
+        let map = try AutonomousRNNMap(recurrentWeights: weights, bias: bias, nonlinearity: nonlinearity)
+        let start = random.gaussians(n)
+        var next = start
+        next.withUnsafeMutableBufferPointer { map.step($0.baseAddress!) }
+        // Step by hand in Double for the map itself.
+        for i in 0..<n {
+            let a = (0..<n).reduce(Double(bias[i])) { $0 + Double(weights[i * n + $1]) * start[$1] }
+            #expect(abs(next[i] - nonlinearity.value(a)) < 1e-12)
+        }
+        let q = random.gaussians(n * k)
+        var jq = [Double](repeating: 0, count: n * k)
+        map.applyJacobian(newState: next, q, k: k, &jq)
+        let epsilon = 1e-6
+        for column in 0..<k {
+            var plus = start, minus = start
+            for i in 0..<n { plus[i] += epsilon * q[i * k + column]; minus[i] -= epsilon * q[i * k + column] }
+            plus.withUnsafeMutableBufferPointer { map.step($0.baseAddress!) }
+            minus.withUnsafeMutableBufferPointer { map.step($0.baseAddress!) }
+            for i in 0..<n {
+                let difference = (plus[i] - minus[i]) / (2 * epsilon)
+                #expect(abs(difference - jq[i * k + column]) < 1e-6)
+            }
+        }
+    }
+
+    @Test func invalidArgumentsThrow() throws {
+        #expect(throws: AnalysisInputError.self) { try LyapunovSpectrum(dimension: 5, exponents: 6) }
+        #expect(throws: AnalysisInputError.self) { try LyapunovSpectrum(dimension: 5, exponents: 0) }
+        #expect(throws: AnalysisInputError.self) { try LyapunovSpectrum(dimension: 5, exponents: 2, settings: LyapunovSettings(maxSteps: 0)) }
+        let spectrum = try LyapunovSpectrum(dimension: 5, exponents: 2)
+        let map = LinearMap([Double](repeating: 0, count: 16), dimension: 4)
+        #expect(throws: AnalysisInputError.self) { try spectrum.compute(dynamics: map) { _, _ in } }
+        #expect(throws: AnalysisInputError.self) { try AutonomousRNNMap(recurrentWeights: [1, 2, 3], bias: nil, nonlinearity: .tanh) }
+    }
+
+    @Test func nonFiniteDynamicsGiveNaN() throws {
+        let map = LinearMap([.nan, 0, 0, 1], dimension: 2)
+        let result = try run(map, k: 2)
+        #expect(result.exponents.allSatisfy { $0.isNaN })
+        #expect(result.standardError.isNaN)
+    }
+
+    @Test func annihilatedDirectionStaysFinite() throws {
+        // A rank-deficient map: the second direction is zeroed; its exponent is the floor, not −∞.
+        let map = LinearMap([0.5, 0, 0, 0], dimension: 2)
+        let result = try run(map, k: 2)
+        #expect(abs(result.exponents[0] - log2(0.5)) < 1e-12)
+        #expect(result.exponents[1] == -1022)
+    }
+
+    @Test(.enabled(if: benchmarksEnabled)) func benchmark() throws {
+        // The edge-of-chaos initialisation: W = 0.99 I + 0.2 J / ρ(J), N = 200, tanh.
+        let n = 200
+        var random = TestRandom(seed: 71)
+        let j = random.gaussians(n * n, scale: 1 / Double(n).squareRoot())
+        let radius = try j.withUnsafeBufferPointer { try LAPACK.spectralRadius(of: $0.baseAddress!, n: n) }
+        var weights = j.map { Float(0.2 * $0 / radius) }
+        for i in 0..<n { weights[i * n + i] += 0.99 }
+        let map = try AutonomousRNNMap(recurrentWeights: weights, bias: nil, nonlinearity: .tanh)
+        let spectrum = try LyapunovSpectrum(dimension: n, exponents: 10)
+        let fill = uniformInitialConditions(seed: 72)
+        var result: LyapunovResult?
+        let seconds = try measureSeconds { result = try spectrum.compute(dynamics: map) { fill($0, $1, n) } }
+        let spectrumResult = try #require(result)
+        print("benchmark: Lyapunov spectrum (k = 10, N = 200, tanh, W = 0.99 I + 0.2 J/ρ): \(seconds) s, "
+              + "\(spectrumResult.totalSteps) steps over \(spectrumResult.initialConditions) ICs "
+              + "(\(seconds / Double(spectrumResult.totalSteps) * 1e6) µs/step); λ = \(spectrumResult.exponents.map { ($0 * 1e4).rounded() / 1e4 })")
+        #expect(spectrumResult.exponents.allSatisfy { $0.isFinite })
+        // Worst case per IC: the full 1000 steps.
+        let fullHorizon = try LyapunovSpectrum(dimension: n, exponents: 10, settings: fixedHorizon(1000))
+        var fullResult: LyapunovResult?
+        let fullSeconds = try measureSeconds { fullResult = try fullHorizon.compute(dynamics: map) { fill($0, $1, n) } }
+        print("benchmark: Lyapunov, one IC of 1000 steps: \(fullSeconds) s; λ1 = \(fullResult?.exponents.first ?? .nan)")
+    }
+}

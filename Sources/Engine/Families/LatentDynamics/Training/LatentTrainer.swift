@@ -1,0 +1,123 @@
+import Foundation
+
+/// What training produced, per epoch (NaN for epochs not reached).
+struct LatentHistory {
+    /// [E, 4]: whole trial, early, middle, late third.
+    var r2Observ: [Double]
+    var r2Latent: [Double]
+    /// [E, 3]: training loss (mean over the minibatches), validation loss over the curriculum's
+    /// bins, validation loss over all bins.
+    var losses: [Double]
+    /// [E]: bins the loss read.
+    var points: [Double]
+    var optimizerSteps = 0
+    var divergence: (epoch: Double, message: String)?
+
+    init(epochs: Int) {
+        r2Observ = [Double](repeating: .nan, count: epochs * 4)
+        r2Latent = [Double](repeating: .nan, count: epochs * 4)
+        losses = [Double](repeating: .nan, count: epochs * 3)
+        points = [Double](repeating: .nan, count: epochs)
+    }
+}
+
+/// The reference's training loop (Lightning, paper_src/models.py): every epoch, the training
+/// trials in a fresh random order in minibatches of `batch_size` (the last one smaller), each a
+/// forward pass with dropout, the Poisson loss over the curriculum's first bins, the backward
+/// pass and one Adam step (L2 weight decay added to the gradient); then the validation trials in
+/// one evaluation pass (no dropout): its losses and metrics. No schedule, clipping or early
+/// stopping. The whole state between epochs is the parameter store, the optimizer's moments
+/// and step count, the epoch index and the history: the random streams are keyed by epoch.
+final class LatentTrainer {
+    let config: LatentDynamicsConfig
+    let dataset: SpikingDataset
+    let model: SequentialAutoencoder
+    let optimizer: Optimizer
+    let metrics: ValidationMetrics
+    let bins: Int, neurons: Int
+    /// One minibatch of spikes [T, B, n]; the validation spikes [T, V, n] (gathered once).
+    let spikes: UnsafeMutablePointer<Float>, validationSpikes: UnsafeMutablePointer<Float>
+    /// Seconds spent in the validation metrics.
+    private(set) var metricSeconds = 0.0
+
+    init(config: LatentDynamicsConfig, dataset: SpikingDataset, model: SequentialAutoencoder) {
+        self.config = config
+        self.dataset = dataset
+        self.model = model
+        bins = config.n_timesteps
+        neurons = config.obs_dim
+        optimizer = Optimizer(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: Float(config.weight_decay)),
+                              parameters: model.parameters)
+        metrics = ValidationMetrics(config, dataset: dataset)
+        spikes = .allocate(capacity: bins * config.largestBatch * neurons)
+        validationSpikes = .allocate(capacity: bins * dataset.valid.count * neurons)
+        SpikingDataset.gather(dataset.spikes, width: neurons, bins: bins, trials: dataset.valid, into: validationSpikes)
+    }
+
+    deinit {
+        spikes.deallocate()
+        validationSpikes.deallocate()
+    }
+
+    /// The training trials of epoch e in minibatch order.
+    func order(epoch e: Int) -> [Int] {
+        var order = dataset.train
+        var stream = RandomStream(seed: config.seed, purpose: LatentStream.batchOrder, index: UInt64(e))
+        stream.shuffle(&order)
+        return order
+    }
+
+    /// One training minibatch: forward with dropout, loss, backward, Adam step. Returns the loss.
+    func step(trials: ArraySlice<Int>, points: Int, dropoutIndex: UInt64) -> Double {
+        let batch = trials.count
+        SpikingDataset.gather(dataset.spikes, width: neurons, bins: bins, trials: trials, into: spikes)
+        model.forward(spikes: spikes, batch: batch, dropoutIndex: dropoutIndex)
+        let loss = model.loss(counts: spikes, bins: points, gradient: true)
+        guard loss.isFinite else { return loss }
+        model.parameters.zeroGradients()
+        model.backward(bins: points)
+        optimizer.step(learningRate: config.learning_rate)
+        return loss
+    }
+
+    /// Trains for max_epochs (from `history`'s state), polling `shouldStop` with the fraction
+    /// done after every minibatch.
+    func train(shouldStop: (Double) -> Bool) throws -> LatentHistory {
+        let epochs = config.max_epochs, batches = config.trainBatchesPerEpoch, size = config.batch_size
+        var history = LatentHistory(epochs: epochs)
+        let clock = ContinuousClock()
+        epochLoop: for e in 0..<epochs {
+            let points = config.curriculumPoints(epoch: e)
+            let order = order(epoch: e)
+            var lossSum = 0.0
+            for i in 0..<batches {
+                let trials = order[(i * size)..<min(order.count, (i + 1) * size)]
+                let loss = step(trials: trials, points: points, dropoutIndex: UInt64(e * batches + i))
+                guard loss.isFinite else {
+                    history.divergence = (Double(e) + Double(i) / Double(batches),
+                                          "training loss became \(loss) at epoch \(e), minibatch \(i)")
+                    break epochLoop
+                }
+                history.optimizerSteps += 1
+                lossSum += loss
+                if shouldStop((Double(e) + Double(i + 1) / Double(batches)) / Double(epochs)) { throw ExperimentCancelled() }
+            }
+            let started = clock.now
+            model.forward(spikes: validationSpikes, batch: dataset.valid.count, dropoutIndex: nil)
+            let validationLoss = model.loss(counts: validationSpikes, bins: points, gradient: false)
+            let fullLoss = points == bins ? validationLoss : model.loss(counts: validationSpikes, bins: bins, gradient: false)
+            let (observ, latent) = metrics.evaluate(logRates: model.logRates, latents: model.latents)
+            metricSeconds += (clock.now - started).seconds
+            history.losses.replaceSubrange((e * 3)..<(e * 3 + 3), with: [lossSum / Double(batches), validationLoss, fullLoss])
+            history.r2Observ.replaceSubrange((e * 4)..<(e * 4 + 4), with: observ)
+            history.r2Latent.replaceSubrange((e * 4)..<(e * 4 + 4), with: latent)
+            history.points[e] = Double(points)
+            guard fullLoss.isFinite, model.parameters.allFinite() else {
+                history.divergence = (Double(e + 1), fullLoss.isFinite ? "weights became non-finite in epoch \(e)"
+                                                                       : "validation loss became \(fullLoss) in epoch \(e)")
+                break
+            }
+        }
+        return history
+    }
+}

@@ -139,8 +139,8 @@ public final class GatedRecurrence {
         let rows = steps * batch
         // Weight gradients of all steps at once: dW_hh += Σ_s dRec_sᵀ h_s, dW_ih += Σ_t dGates_tᵀ x_t.
         BLAS.gemm(transposeA: true, m: g, n: h, k: rows, dRecurrent, states, beta: 1, dRecurrentWeights)
-        ActivationTape.accumulateBiasGradient(dRecurrent, rows: rows, units: g, into: dRecurrentBias)
-        ActivationTape.accumulateBiasGradient(gates, rows: rows, units: g, into: dInputBias)
+        ColumnSums.accumulate(dRecurrent, rows: rows, columns: g, into: dRecurrentBias)
+        ColumnSums.accumulate(gates, rows: rows, columns: g, into: dInputBias)
         if inputSize > 0, let inputs, let dInputWeights, let inputWeights {
             BLAS.gemm(transposeA: true, m: g, n: inputSize, k: rows, gates, inputs, beta: 1, dInputWeights)
             if let dInputs { BLAS.gemm(m: rows, n: inputSize, k: g, gates, inputWeights, beta: 1, dInputs) }

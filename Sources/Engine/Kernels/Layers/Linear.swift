@@ -50,9 +50,7 @@ extension LinearLayer {
         if trainWeights {
             BLAS.gemm(transposeA: true, m: outputSize, n: inputSize, k: rows, dy, h, beta: 1, weightGradients)
         }
-        if trainBias {
-            for b in 0..<rows { for c in 0..<outputSize { biasGradients[c] += dy[b * outputSize + c] } }
-        }
+        if trainBias { ColumnSums.accumulate(dy, rows: rows, columns: outputSize, into: biasGradients) }
     }
 
     /// dh [B, in] += dy [B, out] W, or = dy W with `accumulate` false.

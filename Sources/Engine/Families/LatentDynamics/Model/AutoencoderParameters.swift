@@ -64,9 +64,9 @@ enum AutoencoderParameters {
     /// The discrete decoders' MLP (AblatedNODECell.mlp).
     static let perceptronNames = PerceptronNames(firstWeight: "decoder.cell.mlp.0.weight", firstBias: "decoder.cell.mlp.0.bias",
                                                  secondWeight: "decoder.cell.mlp.2.weight", secondBias: "decoder.cell.mlp.2.bias")
-    /// The neural ODE's vector field (torchdyn's NeuralODE(vector_field).vf).
-    static let vectorFieldNames = PerceptronNames(firstWeight: "decoder.vf.vf.0.weight", firstBias: "decoder.vf.vf.0.bias",
-                                                  secondWeight: "decoder.vf.vf.2.weight", secondBias: "decoder.vf.vf.2.bias")
+    /// The neural ODE's vector field (torchdyn's NeuralODE(vector_field), whose vf wraps it twice).
+    static let vectorFieldNames = PerceptronNames(firstWeight: "decoder.vf.vf.vf.0.weight", firstBias: "decoder.vf.vf.vf.0.bias",
+                                                  secondWeight: "decoder.vf.vf.vf.2.weight", secondBias: "decoder.vf.vf.vf.2.bias")
 
     static func specs(_ c: LatentDynamicsConfig) -> [TensorSpec] { tensors(c).map(\.spec) }
 

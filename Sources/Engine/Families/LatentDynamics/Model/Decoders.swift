@@ -163,7 +163,7 @@ final class ResidualDecoder: LatentDecoder {
             perceptron!.accumulateGradients(inputs: states, hidden: hidden, dHiddenPre: dHiddenPre, dOutput: dMap, rows: rows)
         case .tanhLayer:
             layer!.accumulateGradients(states, dOutput: dHiddenPre, rows: rows)
-            ActivationTape.accumulateBiasGradient(dHiddenPre, rows: rows, units: size, into: inputBiasGradients!)
+            ColumnSums.accumulate(dHiddenPre, rows: rows, columns: size, into: inputBiasGradients!)
         }
     }
 }

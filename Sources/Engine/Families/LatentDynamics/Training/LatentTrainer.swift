@@ -68,7 +68,9 @@ final class LatentTrainer {
     }
 
     /// One training minibatch: forward with dropout, loss, backward, Adam step. Returns the loss.
-    func step(trials: ArraySlice<Int>, points: Int, dropoutIndex: UInt64) -> Double {
+    /// `observe` sees the model after the backward pass, before the update (differential traces).
+    func step(trials: ArraySlice<Int>, points: Int, dropoutIndex: UInt64,
+              observe: ((SequentialAutoencoder, Double) -> Void)? = nil) -> Double {
         let batch = trials.count
         SpikingDataset.gather(dataset.spikes, width: neurons, bins: bins, trials: trials, into: spikes)
         model.forward(spikes: spikes, batch: batch, dropoutIndex: dropoutIndex)
@@ -76,8 +78,19 @@ final class LatentTrainer {
         guard loss.isFinite else { return loss }
         model.parameters.zeroGradients()
         model.backward(bins: points)
+        observe?(model, loss)
         optimizer.step(learningRate: config.learning_rate)
         return loss
+    }
+
+    /// The validation pass of the current weights: its losses over `points` bins and over all
+    /// bins, and the metrics.
+    func validate(points: Int) -> (loss: Double, fullLoss: Double, observ: [Double], latent: [Double]) {
+        model.forward(spikes: validationSpikes, batch: dataset.valid.count, dropoutIndex: nil)
+        let validationLoss = model.loss(counts: validationSpikes, bins: points, gradient: false)
+        let fullLoss = points == bins ? validationLoss : model.loss(counts: validationSpikes, bins: bins, gradient: false)
+        let (observ, latent) = metrics.evaluate(logRates: model.logRates, latents: model.latents)
+        return (validationLoss, fullLoss, observ, latent)
     }
 
     /// Trains for max_epochs (from `history`'s state), polling `shouldStop` with the fraction
@@ -103,10 +116,7 @@ final class LatentTrainer {
                 if shouldStop((Double(e) + Double(i + 1) / Double(batches)) / Double(epochs)) { throw ExperimentCancelled() }
             }
             let started = clock.now
-            model.forward(spikes: validationSpikes, batch: dataset.valid.count, dropoutIndex: nil)
-            let validationLoss = model.loss(counts: validationSpikes, bins: points, gradient: false)
-            let fullLoss = points == bins ? validationLoss : model.loss(counts: validationSpikes, bins: bins, gradient: false)
-            let (observ, latent) = metrics.evaluate(logRates: model.logRates, latents: model.latents)
+            let (validationLoss, fullLoss, observ, latent) = validate(points: points)
             metricSeconds += (clock.now - started).seconds
             history.losses.replaceSubrange((e * 3)..<(e * 3 + 3), with: [lossSum / Double(batches), validationLoss, fullLoss])
             history.r2Observ.replaceSubrange((e * 4)..<(e * 4 + 4), with: observ)

@@ -15,15 +15,17 @@ public final class GatedRecurrence {
     let inputBias: UnsafeMutablePointer<Float>, recurrentBias: UnsafeMutablePointer<Float>
     let dInputWeights: UnsafeMutablePointer<Float>?, dRecurrentWeights: UnsafeMutablePointer<Float>
     let dInputBias: UnsafeMutablePointer<Float>, dRecurrentBias: UnsafeMutablePointer<Float>
-    /// Forward: the input pre-activations, then the gates r, z, n in time order [T, B, 3H];
-    /// backward: dL/d(input pre-activations) [T, B, 3H].
+    /// The input pre-activations, then the gates r, z, n in time order [T, B, 3H].
     let gates: UnsafeMutablePointer<Float>
     /// W_hn h + b_hn of every step, in time order [T, B, H].
     let hiddenCandidate: UnsafeMutablePointer<Float>
-    /// dL/d(recurrent pre-activations) in processing order [T, B, 3H].
-    let dRecurrent: UnsafeMutablePointer<Float>
-    /// One step's recurrent pre-activations [B, 3H]; the running state gradients [B, H] x 2.
-    let scratch: UnsafeMutablePointer<Float>, dState: UnsafeMutablePointer<Float>, dPrevious: UnsafeMutablePointer<Float>
+    /// One step's dL/d(recurrent pre-activations) and dL/d(input pre-activations) [B, 3H] each.
+    let dRecurrent: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>
+    /// The running state gradients [B, H] x 2.
+    let dState: UnsafeMutablePointer<Float>, dPrevious: UnsafeMutablePointer<Float>
+    /// The input-side biases of the pre-activations [3H]: b_ih + b_hh for r and z, b_in for n
+    /// (n keeps b_hn apart: r scales W_hn h + b_hn).
+    let gateBias: UnsafeMutablePointer<Float>
 
     /// Views of the four tensors in `parameters` (`inputWeights` nil for an autonomous layer);
     /// room for passes of up to `maxSteps` steps and `maxBatch` samples.
@@ -50,15 +52,16 @@ public final class GatedRecurrence {
         let h = hiddenSize
         gates = .allocate(capacity: max(1, maxSteps * maxBatch * 3 * h))
         hiddenCandidate = .allocate(capacity: max(1, maxSteps * maxBatch * h))
-        dRecurrent = .allocate(capacity: max(1, maxSteps * maxBatch * 3 * h))
-        scratch = .allocate(capacity: max(1, maxBatch * 3 * h))
+        dRecurrent = .allocate(capacity: max(1, maxBatch * 3 * h))
+        dInput = .allocate(capacity: max(1, maxBatch * 3 * h))
         dState = .allocate(capacity: max(1, maxBatch * h))
         dPrevious = .allocate(capacity: max(1, maxBatch * h))
+        gateBias = .allocate(capacity: max(1, 3 * h))
     }
 
     deinit {
-        gates.deallocate(); hiddenCandidate.deallocate(); dRecurrent.deallocate()
-        scratch.deallocate(); dState.deallocate(); dPrevious.deallocate()
+        gates.deallocate(); hiddenCandidate.deallocate(); dRecurrent.deallocate(); dInput.deallocate()
+        dState.deallocate(); dPrevious.deallocate(); gateBias.deallocate()
     }
 
     /// The time index of processing step s.
@@ -71,28 +74,32 @@ public final class GatedRecurrence {
                         states: UnsafeMutablePointer<Float>) {
         precondition(steps <= maxSteps && batch <= maxBatch, "GRU pass exceeds its workspace")
         let h = hiddenSize, g = 3 * h, rows = steps * batch
-        // Input pre-activations of every step at once: [T·B, 3H] = X W_ihᵀ + b_ih.
-        for row in 0..<rows { (gates + row * g).update(from: inputBias, count: g) }
-        if inputSize > 0, let inputs, let inputWeights {
-            BLAS.gemm(transposeB: true, m: rows, n: g, k: inputSize, inputs, inputWeights, beta: 1, gates)
-        }
+        let driven = inputSize > 0 && inputs != nil && inputWeights != nil
+        for j in 0..<(2 * h) { gateBias[j] = inputBias[j] + recurrentBias[j] }
+        (gateBias + 2 * h).update(from: inputBias + 2 * h, count: h)
+        // Input pre-activations of every step at once, with b_ih + b_hh (r, z) and b_in (n):
+        // [T·B, 3H] = X W_ihᵀ + bias.
+        for row in 0..<rows { (gates + row * g).update(from: gateBias, count: g) }
+        if driven { BLAS.gemm(transposeB: true, m: rows, n: g, k: inputSize, inputs!, inputWeights!, beta: 1, gates) }
+        let recurrentBiasN = recurrentBias + 2 * h, candidateWeights = recurrentWeights + 2 * h * h
         for s in 0..<steps {
             let t = time(s, steps: steps, reverse: reverse)
             let previous = states + s * batch * h, next = states + (s + 1) * batch * h
-            for b in 0..<batch { (scratch + b * g).update(from: recurrentBias, count: g) }
-            BLAS.gemm(transposeB: true, m: batch, n: g, k: h, previous, recurrentWeights, beta: 1, scratch)
             let stepGates = gates + t * batch * g, candidate = hiddenCandidate + t * batch * h
+            // r, z pre-activations += h W_h{r,z}ᵀ in place; W_hn h apart (r scales it with b_hn).
+            BLAS.gemm(transposeB: true, m: batch, n: 2 * h, k: h, previous, recurrentWeights, beta: 1, stepGates, ldc: g)
+            BLAS.gemm(transposeB: true, m: batch, n: h, k: h, previous, candidateWeights, beta: 0, candidate)
             for b in 0..<batch {
-                let x = stepGates + b * g, hh = scratch + b * g
-                for j in 0..<(2 * h) { x[j] += hh[j] }
+                let x = stepGates + b * g
                 sigmoidInPlace(x, count: 2 * h)
-                let r = x, n = x + 2 * h, hn = hh + 2 * h, c = candidate + b * h
+                // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
+                let r = x, z = x + h, n = x + 2 * h, c = candidate + b * h
                 for j in 0..<h {
-                    c[j] = hn[j]
-                    n[j] += r[j] * hn[j]
+                    c[j] += recurrentBiasN[j]
+                    n[j] += r[j] * c[j]
                 }
-                fastTanh(n, count: h)
-                let z = x + h, hPrevious = previous + b * h, hNext = next + b * h
+                hyperbolicTangentInPlace(n, count: h)
+                let hPrevious = previous + b * h, hNext = next + b * h
                 for j in 0..<h { hNext[j] = n[j] + z[j] * (hPrevious[j] - n[j]) }
             }
         }
@@ -100,15 +107,18 @@ public final class GatedRecurrence {
 
     /// Back-propagates through the last forward pass. dL/dh_T is `dFinal` [B, H]; `dOutputs`
     /// [T, B, H], if given, adds dL/dh_{s+1} from outside for every step s (the states after
-    /// each step, states[1 ... T], are the layer's outputs). Accumulates the weight and bias gradients, writes dL/dh_0 into `dInitial`
-    /// [B, H] if given and adds dL/dx to `dInputs` [T, B, I] if given.
+    /// each step, states[1 ... T], are the layer's outputs). Accumulates the weight and bias
+    /// gradients step by step (while the step's gradients are still in cache), writes dL/dh_0
+    /// into `dInitial` [B, H] if given and adds dL/dx to `dInputs` [T, B, I] if given.
     public func backward(inputs: UnsafePointer<Float>?, steps: Int, batch: Int, reverse: Bool,
                          states: UnsafePointer<Float>, dFinal: UnsafePointer<Float>?, dOutputs: UnsafePointer<Float>?,
                          dInitial: UnsafeMutablePointer<Float>?, dInputs: UnsafeMutablePointer<Float>? = nil) {
         let h = hiddenSize, g = 3 * h, bh = batch * h
+        let driven = inputSize > 0 && inputs != nil && inputWeights != nil && dInputWeights != nil
         // dCurrent holds dL/dh_{s+1} while step s is processed, dPrevious receives dL/dh_s; they swap.
         var dCurrent = dState, dPrevious = self.dPrevious
         if let dFinal { dCurrent.update(from: dFinal, count: bh) } else { dCurrent.update(repeating: 0, count: bh) }
+        let one = Lanes.V(repeating: 1)
         for s in stride(from: steps - 1, through: 0, by: -1) {
             let t = time(s, steps: steps, reverse: reverse)
             if let dOutputs {
@@ -116,34 +126,43 @@ public final class GatedRecurrence {
                 for i in 0..<bh { dCurrent[i] += outside[i] }
             }
             let stepGates = gates + t * batch * g, candidate = hiddenCandidate + t * batch * h
-            let dRec = dRecurrent + s * batch * g, previous = states + s * bh
+            let previous = states + s * bh
             for b in 0..<batch {
                 let x = stepGates + b * g, r = x, z = x + h, n = x + 2 * h
                 let hn = candidate + b * h, hPrevious = previous + b * h
-                let dh = dCurrent + b * h, dhPrevious = dPrevious + b * h, dr = dRec + b * g
-                for j in 0..<h {
-                    let dn = dh[j] * (1 - z[j]), dz = dh[j] * (hPrevious[j] - n[j])
-                    let dAn = dn * (1 - n[j] * n[j])
-                    let dAr = dAn * hn[j] * r[j] * (1 - r[j])
-                    let dAz = dz * z[j] * (1 - z[j])
-                    dhPrevious[j] = dh[j] * z[j]
-                    dr[j] = dAr; dr[h + j] = dAz; dr[2 * h + j] = dAn * r[j]
-                    // The gates of this step are not needed again: their slots take dL/d(input pre-activations).
-                    r[j] = dAr; z[j] = dAz; n[j] = dAn
+                let dh = dCurrent + b * h, dhPrevious = dPrevious + b * h, dr = dRecurrent + b * g, di = dInput + b * g
+                var i = 0
+                while i < h {
+                    let dhValue = Lanes.load(dh, i, count: h)
+                    let rValue = Lanes.load(r, i, count: h), zValue = Lanes.load(z, i, count: h), nValue = Lanes.load(n, i, count: h)
+                    let dn = dhValue * (one - zValue), dz = dhValue * (Lanes.load(hPrevious, i, count: h) - nValue)
+                    let dAn = dn * (one - nValue * nValue)
+                    let dAr = dAn * Lanes.load(hn, i, count: h) * rValue * (one - rValue)
+                    let dAz = dz * zValue * (one - zValue)
+                    Lanes.store(dhValue * zValue, dhPrevious, i, count: h)
+                    Lanes.store(dAr, dr, i, count: h)
+                    Lanes.store(dAz, dr + h, i, count: h)
+                    Lanes.store(dAn * rValue, dr + 2 * h, i, count: h)
+                    Lanes.store(dAr, di, i, count: h)
+                    Lanes.store(dAz, di + h, i, count: h)
+                    Lanes.store(dAn, di + 2 * h, i, count: h)
+                    i += 8
                 }
             }
-            BLAS.gemm(m: batch, n: h, k: g, dRec, recurrentWeights, beta: 1, dPrevious)
+            // dh_s += dRec W_hh; dW_hh += dRecᵀ h_s, dW_ih += dInputᵀ x_t, and the biases.
+            BLAS.gemm(m: batch, n: h, k: g, dRecurrent, recurrentWeights, beta: 1, dPrevious)
+            BLAS.gemm(transposeA: true, m: g, n: h, k: batch, dRecurrent, previous, beta: 1, dRecurrentWeights)
+            ColumnSums.accumulate(dRecurrent, rows: batch, columns: g, into: dRecurrentBias)
+            ColumnSums.accumulate(dInput, rows: batch, columns: g, into: dInputBias)
+            if driven {
+                let x = inputs! + t * batch * inputSize
+                BLAS.gemm(transposeA: true, m: g, n: inputSize, k: batch, dInput, x, beta: 1, dInputWeights!)
+                if let dInputs {
+                    BLAS.gemm(m: batch, n: inputSize, k: g, dInput, inputWeights!, beta: 1, dInputs + t * batch * inputSize)
+                }
+            }
             swap(&dCurrent, &dPrevious)
         }
         if let dInitial { dInitial.update(from: dCurrent, count: bh) }
-        let rows = steps * batch
-        // Weight gradients of all steps at once: dW_hh += Σ_s dRec_sᵀ h_s, dW_ih += Σ_t dGates_tᵀ x_t.
-        BLAS.gemm(transposeA: true, m: g, n: h, k: rows, dRecurrent, states, beta: 1, dRecurrentWeights)
-        ColumnSums.accumulate(dRecurrent, rows: rows, columns: g, into: dRecurrentBias)
-        ColumnSums.accumulate(gates, rows: rows, columns: g, into: dInputBias)
-        if inputSize > 0, let inputs, let dInputWeights, let inputWeights {
-            BLAS.gemm(transposeA: true, m: g, n: inputSize, k: rows, gates, inputs, beta: 1, dInputWeights)
-            if let dInputs { BLAS.gemm(m: rows, n: inputSize, k: g, gates, inputWeights, beta: 1, dInputs) }
-        }
     }
 }

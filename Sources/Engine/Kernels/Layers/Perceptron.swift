@@ -20,7 +20,11 @@ public struct Perceptron {
     public func forward(_ u: UnsafePointer<Float>, batch: Int, hidden: UnsafeMutablePointer<Float>,
                         output: UnsafeMutablePointer<Float>) {
         first.forward(u, batch: batch, output: hidden)
-        nonlinearity.apply(hidden, count: batch * hiddenSize)
+        if nonlinearity == .tanh {
+            hyperbolicTangentInPlace(hidden, count: batch * hiddenSize)
+        } else {
+            nonlinearity.apply(hidden, count: batch * hiddenSize)
+        }
         second.forward(hidden, batch: batch, output: output)
     }
 

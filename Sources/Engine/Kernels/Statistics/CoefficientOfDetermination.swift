@@ -4,7 +4,18 @@
 /// gives NaN or −∞ as there).
 public enum CoefficientOfDetermination {
     /// Mean over the `columns` of the R² of `predictions` against `targets`, both [rows, columns].
-    public static func meanR2<P: BinaryFloatingPoint, Q: BinaryFloatingPoint>(
+    public static func meanR2(predictions: UnsafePointer<Float>, targets: UnsafePointer<Float>, rows: Int, columns: Int) -> Double {
+        meanR2Specialized(predictions: predictions, targets: targets, rows: rows, columns: columns)
+    }
+
+    public static func meanR2(predictions: UnsafePointer<Double>, targets: UnsafePointer<Double>, rows: Int, columns: Int) -> Double {
+        meanR2Specialized(predictions: predictions, targets: targets, rows: rows, columns: columns)
+    }
+
+    /// Specialised for each element type inside this module (a generic call across modules
+    /// would convert every element through protocol witnesses).
+    @inline(__always)
+    static func meanR2Specialized<P: BinaryFloatingPoint, Q: BinaryFloatingPoint>(
         predictions: UnsafePointer<P>, targets: UnsafePointer<Q>, rows: Int, columns: Int) -> Double {
         var total = 0.0
         for c in 0..<columns {
@@ -62,7 +73,7 @@ public final class AffineRegression {
 
     /// The mean R² of the affine fit of `y` [rows, q] from `x` [rows, p]; NaN if the
     /// decomposition fails.
-    public func meanR2<Q: BinaryFloatingPoint>(x: UnsafePointer<Double>, y: UnsafePointer<Q>, rows: Int) -> Double {
+    public func meanR2(x: UnsafePointer<Double>, y: UnsafePointer<Float>, rows: Int) -> Double {
         precondition(rows <= maxRows && rows >= 1)
         let p = regressors, q = targets, m = p + 1
         for r in 0..<rows {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Kernels
 
-@Suite struct SigmoidTests {
+@Suite struct VectorMathTests {
     @Test func exponentialAndSigmoidAreAccurateToFloatPrecision() {
         var values: [Float] = stride(from: -90.0, through: 90.0, by: 0.0137).map { Float($0) }
         values += [0, -0.0, 1e-30, 88, -87.3, 0.5, -0.5]
@@ -20,6 +20,19 @@ import Testing
         // Float's relative spacing is 1.2e-7: a few ulp.
         #expect(worstExponential < 4e-7, "exp: \(worstExponential)")
         #expect(worstSigmoid < 2e-7, "sigmoid: \(worstSigmoid)")
+        var tangents = values
+        hyperbolicTangentInPlace(&tangents, count: values.count)
+        var worstTangent = 0.0
+        for (i, x) in values.enumerated() {
+            let exact = tanh(Double(x))
+            // Relative near 0 (the polynomial branch keeps tiny inputs exact), absolute near ±1.
+            worstTangent = max(worstTangent, abs(Double(tangents[i]) - exact) / max(abs(exact), 1e-30) * min(1, abs(exact) * 2 + 1e-30))
+            #expect(abs(tangents[i]) <= 1)
+        }
+        #expect(worstTangent < 3e-7, "tanh: \(worstTangent)")
+        var tiny: [Float] = [1e-30, -3e-5, 0.3, -0.3, 0.624, 0.626, 20, -20]
+        hyperbolicTangentInPlace(&tiny, count: tiny.count)
+        #expect(tiny[0] == 1e-30 && tiny[2] == -tiny[3] && tiny[6] == 1 && tiny[7] == -1)
         var extremes: [Float] = [-200, 200]
         sigmoidInPlace(&extremes, count: 2)
         #expect(extremes[0] < 1e-37 && extremes[1] == 1)

@@ -300,3 +300,46 @@ extension LatentDynamicsConfig {
         #expect(wide.estimatedFLOPs > (try LatentDynamicsConfig([:])).estimatedFLOPs)
     }
 }
+
+@Suite struct LatentDynamicsCheckpointTests {
+    /// Saves a checkpoint at every epoch boundary it is asked at, asks to stop after `stopAfter`
+    /// minibatches, and hands back the state it was given to restore.
+    final class RecordingControl: ExperimentControl {
+        var saved: [ExperimentState] = []
+        var minibatches = 0
+        let stopAfter: Int?
+        let restored: ExperimentState?
+        init(stopAfter: Int?, restoring state: ExperimentState? = nil) { self.stopAfter = stopAfter; restored = state }
+        func shouldStop(progress: Double) -> Bool {
+            minibatches += 1
+            return stopAfter.map { minibatches > $0 } ?? false
+        }
+        func restoreCheckpoint() -> ExperimentState? { restored }
+        func checkpointDue() -> Bool { true }
+        func saveCheckpoint(_ state: ExperimentState) throws { saved.append(state) }
+    }
+
+    /// A trial stopped in its third epoch, saved at the end of that epoch (through the encoded
+    /// bytes, as the Sweep stores them) and resumed gives results bit-identical to an
+    /// uninterrupted run; a state that does not fit the trial is ignored.
+    @Test func aResumedTrialIsBitIdenticalToAnUninterruptedOne() throws {
+        let c = try LatentDynamicsConfig.small(["model": .string("gru"), "max_epochs": .number(6), "summary_epochs": .number(3),
+                                                "points_per_group": .number(6), "epochs_per_group": .number(2)])
+        let uninterrupted = try LatentDynamicsExperiment(c).run(RunToCompletion())
+        let stopping = RecordingControl(stopAfter: 2 * c.trainBatchesPerEpoch + 1)
+        #expect(throws: ExperimentCancelled.self) { try LatentDynamicsExperiment(c).run(stopping) }
+        let last = try #require(stopping.saved.last)
+        #expect(try last.integer("epoch") == 3)
+        let stored = try ExperimentState(decoding: last.encoded())
+        let resumed = try LatentDynamicsExperiment(c).run(RecordingControl(stopAfter: nil, restoring: stored))
+        for (name, values) in uninterrupted.metrics {
+            #expect(resumed.metrics[name]!.map(\.bitPattern) == values.map(\.bitPattern), "\(name) differs after the resume")
+        }
+        // A checkpoint of another configuration (other sizes) starts the trial over.
+        let other = try LatentDynamicsConfig.small(["model": .string("gru"), "latent_size": .number(5), "max_epochs": .number(6)])
+        let foreign = RecordingControl(stopAfter: 1)
+        #expect(throws: ExperimentCancelled.self) { try LatentDynamicsExperiment(other).run(foreign) }
+        let fresh = try LatentDynamicsExperiment(c).run(RecordingControl(stopAfter: nil, restoring: foreign.saved.last))
+        #expect(fresh.metrics["r2_latent"]!.map(\.bitPattern) == uninterrupted.metrics["r2_latent"]!.map(\.bitPattern))
+    }
+}

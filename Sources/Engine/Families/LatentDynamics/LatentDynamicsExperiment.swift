@@ -29,7 +29,7 @@ public struct LatentDynamicsExperiment: Experiment {
         model.initialize()
         let trainer = LatentTrainer(config: config, dataset: dataset, model: model)
         let prepared = clock.now
-        let history = try trainer.train(shouldStop: { control.shouldStop(progress: $0) })
+        let history = try trainer.train(control)
         let finished = clock.now
         var metrics: [String: [Double]] = [
             "r2_observ": history.r2Observ, "r2_latent": history.r2Latent, "loss": history.losses,

@@ -93,13 +93,21 @@ final class LatentTrainer {
         return (validationLoss, fullLoss, observ, latent)
     }
 
-    /// Trains for max_epochs (from `history`'s state), polling `shouldStop` with the fraction
-    /// done after every minibatch.
-    func train(shouldStop: (Double) -> Bool) throws -> LatentHistory {
+    /// Trains for max_epochs, polling the control with the fraction done after every minibatch.
+    /// Checkpoints (ExperimentControl): a saved state is restored first; at every epoch boundary
+    /// the state is saved when one is due; a stop request is honoured at the end of the epoch it
+    /// arrives in, after saving the state there (an epoch is a second or so).
+    func train(_ control: ExperimentControl) throws -> LatentHistory {
         let epochs = config.max_epochs, batches = config.trainBatchesPerEpoch, size = config.batch_size
         var history = LatentHistory(epochs: epochs)
+        var first = 0
+        if let state = control.restoreCheckpoint() {
+            // A state that does not fit this trial is ignored: the trial starts over.
+            if let epoch = try? restore(state, into: &history) { first = epoch }
+        }
         let clock = ContinuousClock()
-        epochLoop: for e in 0..<epochs {
+        var stopRequested = false
+        epochLoop: for e in first..<epochs {
             let points = config.curriculumPoints(epoch: e)
             let order = order(epoch: e)
             var lossSum = 0.0
@@ -113,7 +121,7 @@ final class LatentTrainer {
                 }
                 history.optimizerSteps += 1
                 lossSum += loss
-                if shouldStop((Double(e) + Double(i + 1) / Double(batches)) / Double(epochs)) { throw ExperimentCancelled() }
+                if control.shouldStop(progress: (Double(e) + Double(i + 1) / Double(batches)) / Double(epochs)) { stopRequested = true }
             }
             let started = clock.now
             let (validationLoss, fullLoss, observ, latent) = validate(points: points)
@@ -127,7 +135,53 @@ final class LatentTrainer {
                                                                        : "validation loss became \(fullLoss) in epoch \(e)")
                 break
             }
+            if stopRequested || (e + 1 < epochs && control.checkpointDue()) {
+                try control.saveCheckpoint(state(nextEpoch: e + 1, history))
+            }
+            if stopRequested { throw ExperimentCancelled() }
         }
         return history
+    }
+
+    /// The whole training state at the start of epoch `nextEpoch`.
+    func state(nextEpoch: Int, _ history: LatentHistory) -> ExperimentState {
+        var state = ExperimentState()
+        let count = model.parameters.count
+        state["epoch"] = .integer([Int64(nextEpoch)])
+        state.store("parameters", model.parameters.values, count: count)
+        state.store("adam_first", optimizer.first, count: count)
+        state.store("adam_second", optimizer.second, count: count)
+        state["adam_steps"] = .integer([Int64(optimizer.steps)])
+        state["optimizer_steps"] = .integer([Int64(history.optimizerSteps)])
+        state["r2_observ"] = .double(history.r2Observ)
+        state["r2_latent"] = .double(history.r2Latent)
+        state["loss"] = .double(history.losses)
+        state["num_points"] = .double(history.points)
+        return state
+    }
+
+    /// Restores a saved state; returns the epoch to continue from.
+    func restore(_ state: ExperimentState, into history: inout LatentHistory) throws(ExperimentStateError) -> Int {
+        let epoch = try state.integer("epoch"), count = model.parameters.count, epochs = config.max_epochs
+        guard epoch >= 0 && epoch <= epochs else { throw ExperimentStateError("epoch \(epoch) is outside 0...\(epochs)") }
+        var restored = LatentHistory(epochs: epochs)
+        restored.r2Observ = try state.doubles("r2_observ", count: epochs * 4)
+        restored.r2Latent = try state.doubles("r2_latent", count: epochs * 4)
+        restored.losses = try state.doubles("loss", count: epochs * 3)
+        restored.points = try state.doubles("num_points", count: epochs)
+        restored.optimizerSteps = try state.integer("optimizer_steps")
+        let steps = try state.integer("adam_steps")
+        // Every check before the first write: a state that does not fit leaves the model untouched.
+        for name in ["parameters", "adam_first", "adam_second"] {
+            guard case .float(let values)? = state[name], values.count == count else {
+                throw ExperimentStateError("no \(count) Float values named \(name)")
+            }
+        }
+        try state.load("parameters", into: model.parameters.values, count: count)
+        try state.load("adam_first", into: optimizer.first, count: count)
+        try state.load("adam_second", into: optimizer.second, count: count)
+        optimizer.steps = steps
+        history = restored
+        return epoch
     }
 }

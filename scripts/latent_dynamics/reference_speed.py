@@ -33,10 +33,14 @@ def main():
     parser.add_argument("--neurons", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=5, help="timed epochs (after one warm-up epoch)")
     parser.add_argument("--points", type=int, default=70, help="bins the loss reads (the curriculum)")
+    parser.add_argument("--solver", choices=["torchdyn", "rk4"], default=None,
+                        help="node: torchdyn's adaptive Tsit5 (the reference; needs TORCHDYN_PATH, the default when it is set) or RK4")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
     models, metrics = reference_compat.reference_models()
+    solver = args.solver or ("torchdyn" if os.environ.get("TORCHDYN_PATH") else "rk4")
+    reference_compat.set_node_solver(solver, 1)
     lr, wd, ppg, epg = DEFAULTS[args.model]
     p = {"obs_dim": args.neurons, "encoder_size": 64, "latent_size": args.latent_size, "learning_rate": lr, "weight_decay": wd,
          "dropout": 0.05, "points_per_group": args.points, "epochs_per_group": 3000, "model": args.model, "mlp_hidden_size": 128,
@@ -68,7 +72,7 @@ def main():
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     median = lambda v: sorted(v)[len(v) // 2]
-    print(json.dumps({"model": args.model, "latent_size": args.latent_size, "neurons": args.neurons, "points": args.points,
+    print(json.dumps({"model": args.model, "solver": solver if args.model == "node" else None, "latent_size": args.latent_size, "neurons": args.neurons, "points": args.points,
                       "wall_per_epoch": median(walls), "cpu_per_epoch": median(cpus), "torch": torch.__version__,
                       "threads": torch.get_num_threads()}))
 

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""What integrating the node decoder with fixed-step RK4 (sweep-mpi) instead of torchdyn's
+adaptive Tsitouras 5(4) at atol = rtol = 1e-3 (the reference) changes, on the reference's own
+trained models: the shipped node_arneodo checkpoints (last.ckpt, 3000 epochs) are loaded into the
+reference model, fed the validation trials of a sweep-mpi trace of the Arneodo-10 data set, and
+their latents and rates integrated by RK4 with 1 and 4 steps per bin, by torchdyn's default, and
+by torchdyn's dopri5 at 1e-9 (the accurate solution). Prints the error of each against the
+accurate one and the R2 metrics each gives.
+
+    sweep-mpi trace config.json --out TRACE --steps 0        # {"family": "latent_dynamics", "model": "node"}
+    LATENT_REFERENCE=... TORCHDYN_PATH=... python3 scripts/latent_dynamics/solver_check.py TRACE
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import reference_compat  # noqa: E402
+from harness import load_trace  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("trace")
+    parser.add_argument("--sizes", default="2,3,5,10", help="latent sizes of the checkpoints to check")
+    parser.add_argument("--json", help="write the results to this file")
+    args = parser.parse_args()
+    if not os.environ.get("TORCHDYN_PATH"):
+        raise SystemExit("set TORCHDYN_PATH to an unpacked torchdyn 1.0.1 wheel (get-reference.sh)")
+    torch.set_num_threads(1)
+    models, metrics = reference_compat.reference_models()
+    from torchdyn.numerics import odeint
+    _, arrays = load_trace(args.trace)
+    valid = arrays["data/valid_inds"]
+    spikes = torch.from_numpy(arrays["data/spikes"][valid])
+    rates = torch.from_numpy(arrays["data/rates"][valid])
+    latents_true = torch.from_numpy(arrays["data/latents"][valid])
+    root = os.environ["LATENT_REFERENCE"]
+    results = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        for folder in sorted(glob.glob(os.path.join(root, "runs/node_arneodo", f"train_*latent_size={size},seed=*"))):
+            checkpoint = torch.load(os.path.join(folder, "last.ckpt"), map_location="cpu", weights_only=False)
+            h = checkpoint["hyper_parameters"]
+            sae = models.NODELatentSAE(mlp_hidden_dims=[h["vf_hidden_size"]], input_size=h["input_size"], encoder_size=h["encoder_size"],
+                                       latent_size=h["latent_size"], learning_rate=h["learning_rate"], weight_decay=h["weight_decay"],
+                                       dropout=h["dropout"], points_per_group=h["points_per_group"], epochs_per_group=h["epochs_per_group"])
+            sae.load_state_dict(checkpoint["state_dict"])
+            sae.eval()
+            t_span = torch.linspace(0, 1, spikes.shape[1])
+            with torch.no_grad():
+                _, h_n = sae.encoder(spikes)
+                ic = sae.ic_linear(torch.cat([*h_n], -1))
+                field = lambda t, x: sae.decoder.vf(t, x)
+                solutions = {}
+                for steps in (1, 4):
+                    solutions[f"rk4, {steps}/bin"] = reference_compat.rk4_solve(lambda z: field(t_span[0], z), ic, t_span, steps)
+                solutions["tsit5 1e-3 (torchdyn default)"] = odeint(field, ic, t_span, solver="tsit5", atol=1e-3, rtol=1e-3)[1]
+                exact = odeint(field, ic, t_span, solver="dopri5", atol=1e-9, rtol=1e-9)[1]
+            row = {"run": os.path.basename(folder).split("_")[3], "latent_size": size}
+            for name, solution in solutions.items():
+                z = solution.transpose(0, 1)
+                error = (solution - exact).abs().max().item() / exact.abs().max().item()
+                rate_r2 = metrics.r2_score(torch.exp(sae.readout(z)), rates).item()
+                latent_r2 = metrics.regression_r2_score(latents_true, z).item()
+                row[name] = {"max_error_relative": error, "r2_observ": rate_r2, "r2_latent": latent_r2}
+            z = exact.transpose(0, 1)
+            row["exact"] = {"r2_observ": metrics.r2_score(torch.exp(sae.readout(z)), rates).item(),
+                            "r2_latent": metrics.regression_r2_score(latents_true, z).item()}
+            results.append(row)
+            print(f"L {size}, {row['run']}: accurate solution r2_latent {row['exact']['r2_latent']:.4f}, r2_observ {row['exact']['r2_observ']:.4f}")
+            for name in solutions:
+                r = row[name]
+                print(f"  {name:30s} max |z - z_exact| / max |z_exact| {r['max_error_relative']:.2e}   "
+                      f"r2_latent {r['r2_latent']:.4f}   r2_observ {r['r2_observ']:.4f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -104,8 +104,10 @@ public final class SpikingDataset: Sendable {
 public enum DatasetCache {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var entries: [(key: SpikingDataset.Key, dataset: SpikingDataset)] = []
-    /// Data sets kept (the most recently used); a sweep over systems cycles through a few.
-    static let capacity = 4
+    /// Data sets kept (the most recently used). A sweep's trials are handed out most expensive
+    /// first, which groups them by size rather than by data set; two cover a sweep over two data
+    /// sets without rebuilding, and a 100-neuron data set holds about 120 MB.
+    static let capacity = 2
 
     /// The data set of `config`, built on first use (under the lock: two threads of one process
     /// never build the same one twice).

@@ -38,6 +38,7 @@ extension EndToEnd {
             Size(name: "latent_ablations", configurations: 5, seeds: 5),                     // baseline and 4 ablations
             Size(name: "latent_quick", configurations: 2 * 2, seeds: 2),
             Size(name: "latent_fidelity", configurations: 3, seeds: 2),
+            Size(name: "latent_arneodo_short", configurations: 2 * 5, seeds: 1),
         ]
 
         static let repositoryRoot = URL(fileURLWithPath: #filePath)

@@ -17,20 +17,27 @@ public enum CoefficientOfDetermination {
     @inline(__always)
     static func meanR2Specialized<P: BinaryFloatingPoint, Q: BinaryFloatingPoint>(
         predictions: UnsafePointer<P>, targets: UnsafePointer<Q>, rows: Int, columns: Int) -> Double {
-        var total = 0.0
-        for c in 0..<columns {
-            var mean = 0.0
-            for r in 0..<rows { mean += Double(targets[r * columns + c]) }
-            mean /= Double(rows)
-            var residual = 0.0, spread = 0.0
+        // Row by row (the arrays are row-major), with one accumulator per column.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * columns) { buffer in
+            let mean = buffer.baseAddress!, residual = mean + columns, spread = residual + columns
+            mean.initialize(repeating: 0, count: 3 * columns)
             for r in 0..<rows {
-                let y = Double(targets[r * columns + c]), e = y - Double(predictions[r * columns + c])
-                residual += e * e
-                spread += (y - mean) * (y - mean)
+                let y = targets + r * columns
+                for c in 0..<columns { mean[c] += Double(y[c]) }
             }
-            total += 1 - residual / spread
+            for c in 0..<columns { mean[c] /= Double(rows) }
+            for r in 0..<rows {
+                let y = targets + r * columns, p = predictions + r * columns
+                for c in 0..<columns {
+                    let target = Double(y[c]), e = target - Double(p[c]), d = target - mean[c]
+                    residual[c] += e * e
+                    spread[c] += d * d
+                }
+            }
+            var total = 0.0
+            for c in 0..<columns { total += 1 - residual[c] / spread[c] }
+            return total / Double(columns)
         }
-        return total / Double(columns)
     }
 }
 

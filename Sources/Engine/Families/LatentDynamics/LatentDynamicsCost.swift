@@ -58,9 +58,9 @@ enum LatentMemory {
         let d = c.systemDimension, samples = c.n_samples * t
         let parameters = AutoencoderParameters.specs(c).reduce(0) { $0 + $1.count }
         var floats = 4 * parameters
-        floats += 2 * (7 * t * batch * h + (t + 1) * batch * h)               // encoder tapes and states
+        floats += 2 * (4 * t * batch * h + (t + 1) * batch * h)               // encoder gates, candidates, states
         switch c.model.decoder {
-        case .gru: floats += 8 * t * batch * l
+        case .gru: floats += 4 * t * batch * l + (t + 1) * batch * l
         case .perceptron, .tanhLayer: floats += (t + 1) * batch * l + 2 * t * batch * k + t * batch * l
         case .ode:
             let steps = (t - 1) * c.ode_steps_per_bin

@@ -81,7 +81,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // Before MPI starts: a child process after MPI_Init is unsafe with some transports.
         let provenance = Provenance(toolVersion: SweepMPI.version, gitCommit: LaunchEnvironment.isRankZero ? BuildInfo.gitCommit : "",
-                                    openBLASVersion: BLAS.configuration)
+                                    openBLASVersion: BLAS.configuration, openBLASCore: KernelSelection.core.name,
+                                    openBLASCoreNote: KernelSelection.core.note)
         BLAS.useSingleThread()
         setenv("OPENBLAS_NUM_THREADS", "1", 1)
         let communicator = Communicator.world()

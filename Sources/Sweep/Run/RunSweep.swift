@@ -44,6 +44,9 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
         let previously = ProgressReporter.Counts(statuses: setup.statusOfTrial, excluding: Set(order.trials))
         RunOutput.show("\(plan.name): \(plan.trials.count) trials, \(order.count) to run on \(communicator.size) "
                     + "rank\(communicator.size == 1 ? "" : "s") -> \(options.output) (\(setup.actionText))\n")
+        if !options.provenance.openBLASCore.isEmpty {
+            RunOutput.show("  OpenBLAS core \(options.provenance.openBLASCore) (\(options.provenance.openBLASCoreNote)), one thread per rank\n")
+        }
         let progress = ProgressReporter(sweepName: plan.name, mode: options.progress, interval: options.progressInterval,
                                         total: plan.trials.count, previously: previously, started: started)
         let coordinator = Coordinator(communicator: communicator, executor: executor, order: order, progress: progress)

@@ -191,6 +191,7 @@ enum ResultsBuilder {
         try root.set("mpi_version", string: attributes.mpiVersion)
         try root.set("hdf5_version", string: attributes.hdf5Version)
         try root.set("openblas_version", string: attributes.openBLASVersion)
+        try root.set("openblas_core", string: attributes.openBLASCore)
         try root.set("created", string: attributes.created)
         try root.set("updated", string: attributes.updated)
     }

@@ -24,4 +24,9 @@ scripts/test-slurm.sh
 echo "== multi-node test (Open MPI over TCP between namespace nodes, a node killed, Slurm with two slurmd)"
 scripts/test-multinode.sh
 
+if [[ ${TEST_BUNDLE:-0} == 1 ]]; then
+    echo "== portable bundle (scripts/bundle.sh, checked with Swift and the libraries hidden)"
+    scripts/test-bundle.sh
+fi
+
 echo "== all tests passed"

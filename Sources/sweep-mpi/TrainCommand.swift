@@ -123,7 +123,7 @@ struct TrainCommand: ParsableCommand {
         for member in try overrides.overrides() { parameters[member.key] = member.value }
         do {
             let model = try FamilyTrialModel.forParameters(parameters)
-            return (model, try model.resolve(parameters), nil)
+            return (model, try model.resolve(parameters).parameters, nil)
         } catch {
             throw CommandFailure(.badInput, "\(file): \(Self.describe(error, overridden: overrides.assignments))")
         }

@@ -46,7 +46,7 @@ final class LatentTrainer {
         self.model = model
         bins = config.n_timesteps
         neurons = config.obs_dim
-        optimizer = Optimizer(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: Float(config.weight_decay)),
+        optimizer = Optimizer(.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: config.weight_decay),
                               parameters: model.parameters)
         metrics = ValidationMetrics(config, dataset: dataset)
         spikes = .allocate(capacity: bins * config.largestBatch * neurons)

@@ -18,7 +18,7 @@ struct SweepMPI: ParsableCommand {
             """,
         version: version,
         subcommands: [RunCommand.self, PlanCommand.self, StatusCommand.self, StatsCommand.self,
-                      TrainCommand.self, ParamsCommand.self, BenchCommand.self, TraceCommand.self],
+                      TrainCommand.self, ParamsCommand.self, BenchCommand.self],
         defaultSubcommand: RunCommand.self)
 
     /// Parses and runs the command; under mpirun only rank 0 prints argument errors, and every

@@ -2,7 +2,8 @@
 """Differential harness: the reference's PyTorch model (paper_src/models.py, imported by
 reference_compat.py) against a sweep-mpi trace of the same trial.
 
-    sweep-mpi trace CONFIG.json --out TRACE --steps 4
+    sweep-mpi train CONFIG.json --trace-out TRACE       # CONFIG with "trace": {"steps": 4}
+    sweep-mpi train PARAMS.json --resolve-only > TRACE/resolved.json   # the same without "trace"
     LATENT_REFERENCE=... python3 scripts/latent_dynamics/harness.py TRACE
 
 The reference model is built from the trace's parameters, given sweep-mpi's initial weights, fed
@@ -36,9 +37,10 @@ def load_trace(folder):
                 path = os.path.join(root, name)
                 key = os.path.relpath(path, folder)[:-4].replace(os.sep, "/")
                 arrays[key] = np.load(path)
-    with open(os.path.join(folder, "trace.json")) as f:
-        manifest = json.load(f)
-    return manifest["parameters"], arrays
+    # The resolved parameters: `sweep-mpi train --resolve-only` beside the trace (trace.json holds
+    # the config as given, without the model's defaults).
+    with open(os.path.join(folder, "resolved.json")) as f:
+        return json.load(f)["parameters"], arrays
 
 
 def build_model(models, p):

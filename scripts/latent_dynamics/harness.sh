@@ -14,8 +14,11 @@ export OPENBLAS_NUM_THREADS=1
 for case in "gru 25 tanh" "node 3 tanh" "node-discrete 3 relu" "node-discrete 10 tanh" "rm-pass 3 relu" "rm-mlp 3 tanh" \
             "rm-gradual 3 relu" "vanilla 3 tanh"; do
   set -- $case
-  echo "{\"family\": \"latent_dynamics\", \"model\": \"$1\", \"latent_size\": $2, \"mlp_activation\": \"$3\", \"max_epochs\": 3}" > "$work/$1-$2.json"
-  .build/release/sweep-mpi trace "$work/$1-$2.json" --out "$work/$1-$2" --steps "$steps" >/dev/null
+  parameters="\"family\": \"latent_dynamics\", \"model\": \"$1\", \"latent_size\": $2, \"mlp_activation\": \"$3\", \"max_epochs\": 3"
+  echo "{$parameters, \"trace\": {\"steps\": $steps}}" > "$work/$1-$2.json"
+  .build/release/sweep-mpi train "$work/$1-$2.json" --trace-out "$work/$1-$2" >/dev/null
+  # The resolved parameters (the model's defaults filled in) beside the trace, for harness.py.
+  echo "{$parameters}" | .build/release/sweep-mpi train - --resolve-only > "$work/$1-$2/resolved.json"
   echo "== $1, L $2, MLP $3"
   python3 scripts/latent_dynamics/harness.py "$work/$1-$2" --json "$work/$1-$2.result.json" | sed -n '/^worst/,$p'
 done

@@ -10,7 +10,8 @@ accurate solution). Prints the error of each against the accurate one and the R2
 gives. The accurate solution's R2 also checks sweep-mpi's trajectory: the reference's trained
 models should reach on it what they reached on their own data (about 0.94 / 0.91 at L 3).
 
-    sweep-mpi trace config.json --out TRACE --steps 0        # {"family": "latent_dynamics", "model": "node"}
+    echo '{"family": "latent_dynamics", "model": "node", "trace": {"steps": 0}}' | sweep-mpi train - --trace-out TRACE
+    echo '{"family": "latent_dynamics", "model": "node"}' | sweep-mpi train - --resolve-only > TRACE/resolved.json
     LATENT_REFERENCE=... TORCHDYN_PATH=... python3 scripts/latent_dynamics/solver_check.py TRACE
 """
 import argparse

@@ -1,6 +1,6 @@
 /// Floating-point operations of a trial, counted from the shapes: the matrix products and the
-/// elementwise work of the gates (a few percent). Used for scheduling (most expensive first),
-/// for `plan`'s estimate and by the benchmark to turn seconds into GFLOP/s.
+/// elementwise work of the gates (a few percent). The benchmark turns seconds into GFLOP/s with
+/// it; at the core's sustained rate it is `plan`'s time and the scheduler's order.
 extension LatentDynamicsConfig {
     /// The forward pass of one trial.
     public var forwardFLOPsPerTrial: Double {
@@ -47,6 +47,19 @@ extension LatentDynamicsConfig {
         }
         return total
     }
+
+    /// Seconds on one reference core (`plan`'s cost, the scheduler's order): the work is the
+    /// encoder's and decoder's products and gates, at one sustained rate.
+    public var estimatedSeconds: Double { estimatedFLOPs / LatentCoreRate.training }
+}
+
+/// The sustained rate of one reference core on a latent_dynamics epoch (the 2-core AMD EPYC
+/// development machine, OpenBLAS's AVX-512 kernels, one thread): `sweep-mpi bench latent` measured
+/// 73–99 GFLOP/s over the decoders (the GRU encoder's 650 × 64 × 192 products, its gates and the
+/// operands' packing), and `sweep-mpi bench sweeps` checks every sweep file's estimate against
+/// its measured time (docs/families/latent_dynamics.md, Speed).
+enum LatentCoreRate {
+    static let training = 8.5e10
 }
 
 /// Memory a trial allocates, estimated from the config before anything is allocated, so that an

@@ -20,6 +20,7 @@ public struct LatentDynamicsExperiment: Experiment {
     }
 
     public var estimatedFLOPs: Double { config.estimatedFLOPs }
+    public var estimatedSeconds: Double { config.estimatedSeconds }
 
     public func run(_ control: ExperimentControl) throws -> ExperimentResult {
         let clock = ContinuousClock()

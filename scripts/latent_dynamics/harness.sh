@@ -3,11 +3,16 @@
 # a trial (Arneodo, 10 neurons) and the reference model run from the same weights on the same
 # minibatches with the same dropout masks (harness.py); prints the worst relative differences.
 #   export LATENT_REFERENCE=... TORCHDYN_PATH=... ; scripts/latent_dynamics/harness.sh [STEPS]
+# SWEEP_MPI=path/to/sweep-mpi uses that binary instead of building .build/release/sweep-mpi.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps=${1:-4}
 : "${LATENT_REFERENCE:?set LATENT_REFERENCE (scripts/latent_dynamics/get-reference.sh)}"
-swift build -c release >/dev/null
+bin=${SWEEP_MPI:-}
+if [ -z "$bin" ]; then
+  swift build -c release >/dev/null
+  bin=.build/release/sweep-mpi
+fi
 work=$(mktemp -d /tmp/latent-harness.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 export OPENBLAS_NUM_THREADS=1
@@ -16,9 +21,9 @@ for case in "gru 25 tanh" "node 3 tanh" "node-discrete 3 relu" "node-discrete 10
   set -- $case
   parameters="\"family\": \"latent_dynamics\", \"model\": \"$1\", \"latent_size\": $2, \"mlp_activation\": \"$3\", \"max_epochs\": 3"
   echo "{$parameters, \"trace\": {\"steps\": $steps}}" > "$work/$1-$2.json"
-  .build/release/sweep-mpi train "$work/$1-$2.json" --trace-out "$work/$1-$2" >/dev/null
+  "$bin" train "$work/$1-$2.json" --trace-out "$work/$1-$2" >/dev/null
   # The resolved parameters (the model's defaults filled in) beside the trace, for harness.py.
-  echo "{$parameters}" | .build/release/sweep-mpi train - --resolve-only > "$work/$1-$2/resolved.json"
+  echo "{$parameters}" | "$bin" train - --resolve-only > "$work/$1-$2/resolved.json"
   echo "== $1, L $2, MLP $3"
   python3 scripts/latent_dynamics/harness.py "$work/$1-$2" --json "$work/$1-$2.result.json" | sed -n '/^worst/,$p'
 done

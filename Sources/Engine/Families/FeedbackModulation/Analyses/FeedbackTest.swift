@@ -14,26 +14,50 @@ struct FeedbackTest {
     /// The standard deviation of the DaleRateNet's initial gains in a test (the reference's 0.1).
     static let testGainSD = 0.1
 
-    /// Runs the test (and freeze experiment) and writes every test metric.
-    func run(into metrics: inout [String: [Double]]) {
+    /// Given test data (the differential trace replays the reference's): the contexts and the
+    /// mixing noise [steps, 2] of the test and of the freeze experiment.
+    struct GivenData {
+        var testContexts: [MixingContext], testNoise: [Float]
+        var freezeContexts: [MixingContext], freezeNoise: [Float]
+    }
+
+    /// Runs the test (and freeze experiment) and writes every test metric; returns the test's record.
+    @discardableResult
+    func run(into metrics: inout [String: [Double]], given: GivenData? = nil) -> TestRecord {
         let c = config, n = c.n_sample
         let runner = TestRunner(network: network, signals: signals)
-        var noise = RandomStream(seed: c.seed, purpose: FeedbackStream.testNoise, index: 0)
         var gains = RandomStream(seed: c.seed, purpose: FeedbackStream.testGains, index: 0)
-        let record = runner.run(contexts: Self.contexts(c, count: c.n_test, index: 0), noise: &noise, gains: &gains,
+        let record: TestRecord
+        if let given {
+            var next = 0
+            record = runner.run(contexts: given.testContexts, noise: { next += 1; return given.testNoise[next - 1] },
+                                gains: &gains, gainSD: Self.testGainSD, errorContexts: c.excerptContexts)
+        } else {
+            var noise = RandomStream(seed: c.seed, purpose: FeedbackStream.testNoise, index: 0)
+            record = runner.run(contexts: Self.contexts(c, count: c.n_test, index: 0), noise: &noise, gains: &gains,
                                 gainSD: Self.testGainSD, errorContexts: c.excerptContexts)
+        }
         analyse(record, into: &metrics)
-        guard c.model.hasMiddleLayer else { return }
-        var freezeNoise = RandomStream(seed: c.seed, purpose: FeedbackStream.testNoise, index: 1)
+        guard c.model.hasMiddleLayer else { return record }
         var freezeGains = RandomStream(seed: c.seed, purpose: FeedbackStream.testGains, index: 1)
-        let freeze = runner.run(contexts: Self.contexts(c, count: 2, index: 1), noise: &freezeNoise, gains: &freezeGains,
+        let freeze: TestRecord
+        if let given {
+            var next = 0
+            freeze = runner.run(contexts: given.freezeContexts, noise: { next += 1; return given.freezeNoise[next - 1] },
+                                gains: &freezeGains, gainSD: Self.testGainSD, errorContexts: 0, freezeFrom: 1,
+                                freezeSteps: c.freezeSteps)
+        } else {
+            var freezeNoise = RandomStream(seed: c.seed, purpose: FeedbackStream.testNoise, index: 1)
+            freeze = runner.run(contexts: Self.contexts(c, count: 2, index: 1), noise: &freezeNoise, gains: &freezeGains,
                                 gainSD: Self.testGainSD, errorContexts: 0, freezeFrom: 1, freezeSteps: c.freezeSteps)
+        }
         let component = try? FreezeExperiment.firstComponent(record.middle, steps: record.steps, units: record.middleSize)
         if let (subspace, angles) = try? FreezeExperiment.analyse(freeze, component: component, stepsPerContext: n,
                                                                   freezeSteps: c.freezeSteps) {
             metrics["freeze_subspace"] = subspace
             metrics["freeze_angles"] = angles
         }
+        return record
     }
 
     /// Clarity, correlations, decoding, readout error and the trajectory excerpt of a test record.

@@ -43,11 +43,19 @@ final class TestRunner {
         for buffer in [hidden, cell, state, next, x, y, z, input, controls] { buffer.deallocate() }
     }
 
-    /// Runs the contexts; `errorContexts` of them record the readout error.
+    /// Runs the contexts with mixing noise from `noise`; `errorContexts` of them record the readout error.
     func run(contexts: [MixingContext], noise: inout RandomStream, gains: inout RandomStream, gainSD: Double,
              errorContexts: Int, freezeFrom: Int? = nil, freezeSteps: Int = 0) -> TestRecord {
+        let sd = network.config.mix_noise
+        return run(contexts: contexts, noise: { Float(sd * noise.nextNormal()) }, gains: &gains, gainSD: gainSD,
+                   errorContexts: errorContexts, freezeFrom: freezeFrom, freezeSteps: freezeSteps)
+    }
+
+    /// Runs the contexts with the mixing noise `noise` returns, one value per mixture and step.
+    func run(contexts: [MixingContext], noise: () -> Float, gains: inout RandomStream, gainSD: Double,
+             errorContexts: Int, freezeFrom: Int? = nil, freezeSteps: Int = 0) -> TestRecord {
         let n = stepsPerContext, sensory = network.sensory, lstm = network.lstm
-        let nz = sensory.middleSize, sd = network.config.mix_noise, s = sensory.stateSize
+        let nz = sensory.middleSize, s = sensory.stateSize
         var record = TestRecord(steps: contexts.count * n, middleSize: nz, errorSteps: errorContexts * n)
         hidden.update(repeating: 0, count: network.hiddenSize)
         cell.update(repeating: 0, count: network.hiddenSize)
@@ -60,8 +68,8 @@ final class TestRunner {
                 let step = k * n + j
                 let s0 = signals[sample: count % signals.length, source: 0], s1 = signals[sample: count % signals.length, source: 1]
                 count += 1
-                x[0] = a[0] * s0 + a[1] * s1 + Float(sd * noise.nextNormal())
-                x[1] = a[2] * s0 + a[3] * s1 + Float(sd * noise.nextNormal())
+                x[0] = a[0] * s0 + a[1] * s1 + noise()
+                x[1] = a[2] * s0 + a[3] * s1 + noise()
                 sensory.output(state: state, x: x, y: y, middle: nz > 0 ? z : nil, batch: 1, tapeStep: nil)
                 network.controllerInput(x: x, y: y, batch: 1, into: input)
                 lstm.advance(input: input, hidden: hidden, cell: cell, batch: 1)

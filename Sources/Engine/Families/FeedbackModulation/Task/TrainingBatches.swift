@@ -8,9 +8,20 @@ struct TrainingBatches {
     let config: FeedbackConfig
     let signals: SourceSignals
 
-    /// Writes batch k's targets and mixtures; returns its contexts.
+    /// What batch k drew besides its mixing noise.
+    struct Draw: Equatable {
+        var contexts: [MixingContext]
+        /// The two sources used, in order.
+        var chosen: [Int]
+        /// The first sample of each source's window.
+        var starts: [Int]
+    }
+
+    /// Writes batch k's targets and mixtures (and, with `noise`, the noise [T, B, 2] it added);
+    /// returns what it drew.
     @discardableResult
-    func fill(batch k: Int, sources: UnsafeMutablePointer<Float>, mixtures: UnsafeMutablePointer<Float>) -> [MixingContext] {
+    func fill(batch k: Int, sources: UnsafeMutablePointer<Float>, mixtures: UnsafeMutablePointer<Float>,
+              noise noiseOut: UnsafeMutablePointer<Float>? = nil) -> Draw {
         let b = config.batch_size, steps = config.n_sample, seed = config.seed
         var contextStream = RandomStream(seed: seed, purpose: FeedbackStream.trainingContexts, index: UInt64(k))
         let contexts = MixingContext.draw(count: b, threshold: config.det_threshold, stream: &contextStream)
@@ -31,11 +42,28 @@ struct TrainingBatches {
             let s0 = signals[sample: starts[0] + t, source: chosen[0]], s1 = signals[sample: starts[1] + t, source: chosen[1]]
             for e in 0..<b {
                 let i = (t * b + e) * 2, a = contexts[e].mixing
+                let n0 = Float(sd * noise.nextNormal()), n1 = Float(sd * noise.nextNormal())
                 sources[i] = s0; sources[i + 1] = s1
-                mixtures[i] = a[0] * s0 + a[1] * s1 + Float(sd * noise.nextNormal())
-                mixtures[i + 1] = a[2] * s0 + a[3] * s1 + Float(sd * noise.nextNormal())
+                mixtures[i] = a[0] * s0 + a[1] * s1 + n0
+                mixtures[i + 1] = a[2] * s0 + a[3] * s1 + n1
+                noiseOut?[i] = n0; noiseOut?[i + 1] = n1
             }
         }
-        return contexts
+        return Draw(contexts: contexts, chosen: chosen, starts: starts)
+    }
+
+    /// Writes a batch from given draws (the differential trace replays another run's batch):
+    /// the windows of `draw` and the noise [T, B, 2].
+    func fill(_ draw: Draw, noise: UnsafePointer<Float>, sources: UnsafeMutablePointer<Float>, mixtures: UnsafeMutablePointer<Float>) {
+        let b = config.batch_size
+        for t in 0..<config.n_sample {
+            let s0 = signals[sample: draw.starts[0] + t, source: draw.chosen[0]], s1 = signals[sample: draw.starts[1] + t, source: draw.chosen[1]]
+            for e in 0..<b {
+                let i = (t * b + e) * 2, a = draw.contexts[e].mixing
+                sources[i] = s0; sources[i + 1] = s1
+                mixtures[i] = a[0] * s0 + a[1] * s1 + noise[i]
+                mixtures[i + 1] = a[2] * s0 + a[3] * s1 + noise[i + 1]
+            }
+        }
     }
 }

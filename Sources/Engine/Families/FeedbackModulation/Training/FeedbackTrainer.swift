@@ -49,13 +49,20 @@ final class FeedbackTrainer {
         }
     }
 
-    /// One batch: forward, backward, clip, Adam; returns the loss (NaN/inf without an update).
+    /// One batch: its data, forward, backward, clip, Adam; returns the loss (NaN/inf without an update).
     func step() -> Double {
         batches.fill(batch: batchesDone, sources: loop.sources, mixtures: loop.mixtures)
+        return trainLoadedBatch()
+    }
+
+    /// Forward, backward, clip, Adam and carry on the batch already in the loop's buffers;
+    /// `inspect` sees the gradients before they are clipped.
+    func trainLoadedBatch(inspect: ((ParameterStore) -> Void)? = nil) -> Double {
         network.parameters.zeroGradients()
         let loss = loop.forward()
         guard loss.isFinite else { return loss }
         loop.backward()
+        inspect?(network.parameters)
         GradientClipping.clipValue(network.parameters, limit: Float(config.max_grad_value))
         optimizer.step(learningRate: config.learning_rate)
         loop.carry()

@@ -28,11 +28,16 @@ import Testing
     static func run(_ lstm: LSTMLayer, inputs: [Float], h0: [Float], c0: [Float]) -> ([Float], [Float]) {
         lstm.begin(hidden: h0, cell: c0, batch: b)
         for step in 0..<t {
-            lstm.input(step: step, batch: b).update(from: Array(inputs[(step * b * d)..<((step + 1) * b * d)]), count: b * d)
+            let x = lstm.input(step: step, batch: b)
+            for e in 0..<b { for k in 0..<d { x[e * lstm.rowSize + k] = inputs[(step * b + e) * d + k] } }
             lstm.forward(step: step, batch: b)
         }
-        return (Array(UnsafeBufferPointer(start: lstm.hidden, count: (t + 1) * b * h)),
-                Array(UnsafeBufferPointer(start: lstm.cells, count: (t + 1) * b * h)))
+        var hidden: [Float] = []
+        for step in 0...t {
+            let rows = lstm.hidden(step: step, batch: b)
+            for e in 0..<b { hidden += UnsafeBufferPointer(start: rows + e * lstm.rowSize, count: h) }
+        }
+        return (hidden, Array(UnsafeBufferPointer(start: lstm.cell(step: 0, batch: b), count: (t + 1) * b * h)))
     }
 
     @Test func forwardFollowsPyTorchsEquationsAndGateOrder() {

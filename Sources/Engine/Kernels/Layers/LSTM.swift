@@ -2,34 +2,38 @@
 /// advanced one step at a time so that the input of step t may depend on what step t − 1 produced
 /// (a closed loop), with its backward pass through time.
 ///
-///   a_t = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh            a_t [B, 4H] = [a_i | a_f | a_g | a_o]
+///   a_t = W_ih x_t + b_ih + W_hh h_t + b_hh = [W_ih | W_hh] [x_t; h_t] + b   a_t [B, 4H] = [a_i | a_f | a_g | a_o]
 ///   i, f, o = σ(a_i), σ(a_f), σ(a_o);  g = tanh(a_g)
-///   c_t = f ⊙ c_{t−1} + i ⊙ g;         h_t = o ⊙ tanh(c_t)
+///   c_{t+1} = f ⊙ c_t + i ⊙ g;         h_{t+1} = o ⊙ tanh(c_{t+1})
 ///
-///   W_ih [4H, D], W_hh [4H, H], b_ih, b_hh [4H]; x_t [B, D]; h_t, c_t [B, H]
+///   W_ih [4H, D], W_hh [4H, H], b_ih, b_hh [4H]; x_t [B, D]; h_t, c_t [B, H]; R = D + H
 ///
-/// Training tape (allocated once, for up to T steps of B): inputs [T, B, D], hidden [T+1, B, H]
-/// (h_0 the initial state), cells [T+1, B, H], tanh(c) [T, B, H], gates [T, B, 4H] holding the
-/// activated gates (i, f, g, o) after the forward pass and dL/da after the backward pass (each step
-/// needs its gates only until its own dL/da is known, so one buffer serves both).
+/// Training tape (allocated once, for up to T steps of B): rows [T+1, B, R], row t = [x_t | h_t]
+/// (the gate input of step t: one matrix product per step forward, one backward, and one for both
+/// weight gradients; row T holds h_T), cells [T+1, B, H], tanh(c) [T, B, H], gates [T, B, 4H]
+/// holding the activated gates (i, f, g, o) after the forward pass and dL/da after the backward
+/// pass (each step needs its gates only until its own dL/da is known, so one buffer serves both).
 public final class LSTMLayer {
     public let inputSize: Int      // D
     public let hiddenSize: Int     // H
+    /// R = D + H: the stride of `input(step:)` and `hidden(step:)` rows.
+    public let rowSize: Int
     public let maxSteps: Int, maxBatch: Int
     let inputWeights, recurrentWeights, inputBias, recurrentBias: UnsafeMutablePointer<Float>
     let inputWeightGradients, recurrentWeightGradients, inputBiasGradients, recurrentBiasGradients: UnsafeMutablePointer<Float>
     let learns: (inputWeights: Bool, recurrentWeights: Bool, inputBias: Bool, recurrentBias: Bool)
 
-    public let inputs: UnsafeMutablePointer<Float>      // [T, B, D]
-    public let hidden: UnsafeMutablePointer<Float>      // [T+1, B, H]
-    public let cells: UnsafeMutablePointer<Float>       // [T+1, B, H]
+    let rows: UnsafeMutablePointer<Float>               // [T+1, B, R]
+    let cells: UnsafeMutablePointer<Float>              // [T+1, B, H]
     let cellTanh: UnsafeMutablePointer<Float>           // [T, B, H]
     let gates: UnsafeMutablePointer<Float>              // [T, B, 4H]
     let biasSum: UnsafeMutablePointer<Float>            // [4H] b_ih + b_hh
-    let inputColumns: UnsafeMutablePointer<Float>       // W_ihᵀ [D, 4H] (narrow inputs)
-    let recurrentColumns: UnsafeMutablePointer<Float>   // W_hhᵀ [H, 4H]
-    let scratchGates: UnsafeMutablePointer<Float>       // [B, 4H] for untaped steps
+    let weights: UnsafeMutablePointer<Float>            // [W_ih | W_hh] [4H, R]
+    let weightColumns: UnsafeMutablePointer<Float>      // [W_ih | W_hh]ᵀ [R, 4H]
+    let scratchGates: UnsafeMutablePointer<Float>       // [B, 4H]
+    let scratchRows: UnsafeMutablePointer<Float>        // [B, R]
     let scratchTanh: UnsafeMutablePointer<Float>        // [B, H]
+    let weightGradients: UnsafeMutablePointer<Float>    // [4H, R]
 
     /// Views of the four tensors in `parameters` (W_ih [4H, D], W_hh [4H, H], b_ih, b_hh [4H]);
     /// which of them learn is their `trainable` flag. Room for training passes of up to
@@ -42,6 +46,7 @@ public final class LSTMLayer {
                      "LSTMLayer needs W_ih [4H, D], W_hh [4H, H], b_ih and b_hh [4H]")
         hiddenSize = hhShape[1]
         inputSize = ihShape[1]
+        rowSize = inputSize + hiddenSize
         self.maxSteps = maxSteps
         self.maxBatch = maxBatch
         inputWeights = parameters.values(ih); recurrentWeights = parameters.values(hh)
@@ -50,64 +55,66 @@ public final class LSTMLayer {
         inputBiasGradients = parameters.gradients(bih); recurrentBiasGradients = parameters.gradients(bhh)
         learns = (parameters.spec(ih).trainable, parameters.spec(hh).trainable,
                   parameters.spec(bih).trainable, parameters.spec(bhh).trainable)
-        let h = hiddenSize, d = inputSize, t = max(1, maxSteps), b = max(1, maxBatch)
-        inputs = .allocate(capacity: t * b * max(1, d))
-        hidden = .allocate(capacity: (t + 1) * b * h)
+        let h = hiddenSize, r = rowSize, t = max(1, maxSteps), b = max(1, maxBatch)
+        rows = .allocate(capacity: (t + 1) * b * r)
         cells = .allocate(capacity: (t + 1) * b * h)
         cellTanh = .allocate(capacity: t * b * h)
         gates = .allocate(capacity: t * b * 4 * h)
         biasSum = .allocate(capacity: 4 * h)
-        inputColumns = .allocate(capacity: 4 * h * max(1, d))
-        recurrentColumns = .allocate(capacity: 4 * h * h)
+        weights = .allocate(capacity: 4 * h * r)
+        weightColumns = .allocate(capacity: 4 * h * r)
         scratchGates = .allocate(capacity: b * 4 * h)
+        scratchRows = .allocate(capacity: b * r)
         scratchTanh = .allocate(capacity: b * h)
-        hidden.initialize(repeating: 0, count: (t + 1) * b * h)
+        weightGradients = .allocate(capacity: 4 * h * r)
+        rows.initialize(repeating: 0, count: (t + 1) * b * r)
         cells.initialize(repeating: 0, count: (t + 1) * b * h)
     }
 
     deinit {
-        for buffer in [inputs, hidden, cells, cellTanh, gates, biasSum, inputColumns, recurrentColumns, scratchGates, scratchTanh] { buffer.deallocate() }
+        for buffer in [rows, cells, cellTanh, gates, biasSum, weights, weightColumns, scratchGates, scratchRows, scratchTanh,
+                       weightGradients] { buffer.deallocate() }
     }
 
-    /// h_t of the taped sequence ([B, H]; t = 0 is the initial state).
-    public func hidden(step t: Int, batch: Int) -> UnsafeMutablePointer<Float> { hidden + t * batch * hiddenSize }
+    /// h_t of the taped sequence (t = 0 is the initial state): element b at `+ b * rowSize`, H values.
+    public func hidden(step t: Int, batch: Int) -> UnsafeMutablePointer<Float> { rows + t * batch * rowSize + inputSize }
     /// c_t of the taped sequence ([B, H]).
     public func cell(step t: Int, batch: Int) -> UnsafeMutablePointer<Float> { cells + t * batch * hiddenSize }
-    /// Where x_t of the taped sequence goes ([B, D]): the caller writes it before `forward(step:)`.
-    public func input(step t: Int, batch: Int) -> UnsafeMutablePointer<Float> { inputs + t * batch * inputSize }
+    /// Where x_t of the taped sequence goes (element b at `+ b * rowSize`, D values): the caller
+    /// writes it before `forward(step:)`.
+    public func input(step t: Int, batch: Int) -> UnsafeMutablePointer<Float> { rows + t * batch * rowSize }
 
     /// Starts a taped sequence from (h_0, c_0) [B, H] each, preparing the weights (they must not
     /// change until its backward pass is done).
     public func begin(hidden h0: UnsafePointer<Float>, cell c0: UnsafePointer<Float>, batch: Int) {
         precondition(batch <= maxBatch, "LSTM batch \(batch) exceeds the workspace (\(maxBatch))")
-        hidden.update(from: h0, count: batch * hiddenSize)
+        let h0Rows = hidden(step: 0, batch: batch)
+        for b in 0..<batch { (h0Rows + b * rowSize).update(from: h0 + b * hiddenSize, count: hiddenSize) }
         cells.update(from: c0, count: batch * hiddenSize)
         prepare()
     }
 
-    /// Inputs this narrow are added without BLAS (a call per step costs more than the work).
-    static let narrowInput = 8
-
-    /// Derives what the steps use from the current weights: b_ih + b_hh, W_ihᵀ and W_hhᵀ (the
-    /// transposed layout lets BLAS pack W_hh with its cheaper non-transposing copy every step).
-    /// `begin` calls it; call it before `advance` whenever the weights have changed.
+    /// Derives what the steps use from the current weights: b_ih + b_hh and [W_ih | W_hh] in both
+    /// layouts (the transposed one lets BLAS pack it with its cheaper non-transposing copy every
+    /// forward step). `begin` calls it; call it before `advance` whenever the weights have changed.
     public func prepare() {
-        let g = 4 * hiddenSize, d = inputSize, h = hiddenSize
+        let g = 4 * hiddenSize, d = inputSize, h = hiddenSize, r = rowSize
         for j in 0..<g { biasSum[j] = inputBias[j] + recurrentBias[j] }
-        if d <= Self.narrowInput {
-            for j in 0..<g { for k in 0..<d { inputColumns[k * g + j] = inputWeights[j * d + k] } }
+        for j in 0..<g {
+            (weights + j * r).update(from: inputWeights + j * d, count: d)
+            (weights + j * r + d).update(from: recurrentWeights + j * h, count: h)
         }
-        for j in 0..<g { for k in 0..<h { recurrentColumns[k * g + j] = recurrentWeights[j * h + k] } }
+        for j in 0..<g { for k in 0..<r { weightColumns[k * g + j] = weights[j * r + k] } }
     }
 
-    /// Step t of the taped sequence: reads x_t (`input(step: t)`) and h_t, c_t; writes h_{t+1}, c_{t+1}.
+    /// Step t of the taped sequence: reads x_t (`input(step: t)`), h_t and c_t; writes h_{t+1}, c_{t+1}.
     public func forward(step t: Int, batch: Int) {
         precondition(t < maxSteps, "LSTM step \(t) exceeds the workspace (\(maxSteps))")
         let h = hiddenSize, bh = batch * h
         let a = gates + t * batch * 4 * h
-        preactivations(input: inputs + t * batch * inputSize, hidden: hidden + t * bh, batch: batch, into: a)
-        Self.cellUpdate(gates: a, previousCell: cells + t * bh, cell: cells + (t + 1) * bh,
-                        cellTanh: cellTanh + t * bh, hidden: hidden + (t + 1) * bh, batch: batch, units: h)
+        preactivations(rows + t * batch * rowSize, batch: batch, into: a)
+        Self.cellUpdate(gates: a, previousCell: cells + t * bh, cell: cells + (t + 1) * bh, cellTanh: cellTanh + t * bh,
+                        hidden: hidden(step: t + 1, batch: batch), hiddenStride: rowSize, batch: batch, units: h)
     }
 
     /// One untaped step in place (evaluation): (h, c) [B, H] <- LSTM(x [B, D], h, c), with the
@@ -115,39 +122,37 @@ public final class LSTMLayer {
     public func advance(input x: UnsafePointer<Float>, hidden h: UnsafeMutablePointer<Float>,
                         cell c: UnsafeMutablePointer<Float>, batch: Int) {
         precondition(batch <= maxBatch, "LSTM batch \(batch) exceeds the workspace (\(maxBatch))")
-        preactivations(input: x, hidden: h, batch: batch, into: scratchGates)
-        Self.cellUpdate(gates: scratchGates, previousCell: c, cell: c, cellTanh: scratchTanh, hidden: h,
-                        batch: batch, units: hiddenSize)
-    }
-
-    /// a [B, 4H] = b_ih + b_hh + x W_ihᵀ + h W_hhᵀ. A narrow input (the usual case of a
-    /// controller) is added by axpy over the columns of W_ih (`inputColumns`), a wide one by BLAS.
-    @inline(__always)
-    private func preactivations(input x: UnsafePointer<Float>, hidden h: UnsafePointer<Float>, batch: Int,
-                                into a: UnsafeMutablePointer<Float>) {
-        let g = 4 * hiddenSize, d = inputSize
-        if d <= Self.narrowInput {
-            for b in 0..<batch { Self.affineRow(a + b * g, bias: biasSum, columns: inputColumns, input: x + b * d, width: g, inputs: d) }
-        } else {
-            for b in 0..<batch { (a + b * g).update(from: biasSum, count: g) }
-            BLAS.gemm(transposeB: true, m: batch, n: g, k: d, x, inputWeights, beta: 1, a)
+        let d = inputSize, r = rowSize, units = hiddenSize
+        for b in 0..<batch {
+            (scratchRows + b * r).update(from: x + b * d, count: d)
+            (scratchRows + b * r + d).update(from: h + b * units, count: units)
         }
-        BLAS.gemm(m: batch, n: g, k: hiddenSize, h, recurrentColumns, beta: 1, a)
+        preactivations(scratchRows, batch: batch, into: scratchGates)
+        Self.cellUpdate(gates: scratchGates, previousCell: c, cell: c, cellTanh: scratchTanh, hidden: h,
+                        hiddenStride: units, batch: batch, units: units)
     }
 
-    /// Activates the gates in place and advances the cell: c' = f c + i g, h = o tanh(c').
-    /// `previousCell` and `cell` may be the same buffer.
+    /// a [B, 4H] = b_ih + b_hh + [x | h] [W_ih | W_hh]ᵀ for gate inputs [B, R].
+    @inline(__always)
+    private func preactivations(_ input: UnsafePointer<Float>, batch: Int, into a: UnsafeMutablePointer<Float>) {
+        let g = 4 * hiddenSize
+        for b in 0..<batch { (a + b * g).update(from: biasSum, count: g) }
+        BLAS.gemm(m: batch, n: g, k: rowSize, input, weightColumns, beta: 1, a)
+    }
+
+    /// Activates the gates in place and advances the cell: c' = f c + i g, h = o tanh(c') (h of
+    /// element b at `hidden + b * hiddenStride`). `previousCell` and `cell` may be the same buffer.
     @inline(__always)
     static func cellUpdate(gates a: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>,
                            cell: UnsafeMutablePointer<Float>, cellTanh: UnsafeMutablePointer<Float>,
-                           hidden: UnsafeMutablePointer<Float>, batch: Int, units h: Int) {
+                           hidden: UnsafeMutablePointer<Float>, hiddenStride: Int, batch: Int, units h: Int) {
         for b in 0..<batch {
             let row = a + b * 4 * h
             GateActivation.sigmoid(row, count: 2 * h)          // i, f
             GateActivation.tanh(row + 2 * h, count: h)         // g
             GateActivation.sigmoid(row + 3 * h, count: h)      // o
             let i = row, f = row + h, g = row + 2 * h, o = row + 3 * h
-            let cPrevious = previousCell + b * h, c = cell + b * h, tc = cellTanh + b * h, hOut = hidden + b * h
+            let cPrevious = previousCell + b * h, c = cell + b * h, tc = cellTanh + b * h, hOut = hidden + b * hiddenStride
             for j in 0..<h {
                 let cj = f[j] * cPrevious[j] + i[j] * g[j]
                 c[j] = cj
@@ -158,45 +163,24 @@ public final class LSTMLayer {
         }
     }
 
-    /// Back-propagates step t of the taped sequence. On entry `dHidden` holds dL/dh_{t+1} and
+    /// Back-propagates step t of the taped sequence. On entry `dHidden` [B, H] holds dL/dh_{t+1} and
     /// `dCell` dL/dc_{t+1} (everything that reaches them from later steps and from outside); on
     /// return `dHidden` holds the recurrent part of dL/dh_t (the caller adds its own terms) and
     /// `dCell` dL/dc_t. With `dInput`, writes dL/dx_t [B, D]. Keeps dL/da_t for the weight gradients.
     public func backward(step t: Int, batch: Int, dHidden: UnsafeMutablePointer<Float>,
                          dCell: UnsafeMutablePointer<Float>, dInput: UnsafeMutablePointer<Float>?) {
-        let h = hiddenSize, bh = batch * h, g4 = 4 * h
+        let h = hiddenSize, bh = batch * h, g4 = 4 * h, d = inputSize, r = rowSize
         let a = gates + t * batch * g4
         let cPrevious = cells + t * bh, tanhC = cellTanh + t * bh
         for b in 0..<batch {
-            let row = a + b * g4
-            Self.cellBackward(gates: row, units: h, dHidden: dHidden + b * h, dCell: dCell + b * h,
+            Self.cellBackward(gates: a + b * g4, units: h, dHidden: dHidden + b * h, dCell: dCell + b * h,
                               cellTanh: tanhC + b * h, previousCell: cPrevious + b * h)
         }
-        // dL/dh_t = dL/da_t W_hh, dL/dx_t = dL/da_t W_ih.
-        BLAS.gemm(m: batch, n: h, k: g4, a, recurrentWeights, beta: 0, dHidden)
-        if let dInput, inputSize > 0 {
-            BLAS.gemm(m: batch, n: inputSize, k: g4, a, inputWeights, beta: 0, dInput)
-        }
-    }
-
-    /// row [G] = bias + Σ_k input[k] · columns[k] in one pass (columns [D, G], D <= 8).
-    @inline(__always)
-    static func affineRow(_ row: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, columns: UnsafePointer<Float>,
-                          input x: UnsafePointer<Float>, width g: Int, inputs d: Int) {
-        switch d {
-        case 4:
-            let x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3]
-            let c0 = columns, c1 = columns + g, c2 = columns + 2 * g, c3 = columns + 3 * g
-            for j in 0..<g { row[j] = bias[j] + x0 * c0[j] + x1 * c1[j] + x2 * c2[j] + x3 * c3[j] }
-        case 2:
-            let x0 = x[0], x1 = x[1], c0 = columns, c1 = columns + g
-            for j in 0..<g { row[j] = bias[j] + x0 * c0[j] + x1 * c1[j] }
-        default:
-            row.update(from: bias, count: g)
-            for k in 0..<d {
-                let xk = x[k], column = columns + k * g
-                for j in 0..<g { row[j] += xk * column[j] }
-            }
+        // dL/d[x_t | h_t] = dL/da_t [W_ih | W_hh].
+        BLAS.gemm(m: batch, n: r, k: g4, a, weights, beta: 0, scratchRows)
+        for b in 0..<batch {
+            (dHidden + b * h).update(from: scratchRows + b * r + d, count: h)
+            if let dInput { (dInput + b * d).update(from: scratchRows + b * r, count: d) }
         }
     }
 
@@ -243,21 +227,23 @@ public final class LSTMLayer {
         }
     }
 
-    /// After `backward` of steps 0..<steps: accumulates the weight and bias gradients as one
-    /// product over all steps (dW_ih += Σ_t dA_tᵀ x_t, dW_hh += Σ_t dA_tᵀ h_t, db += Σ_t Σ_b dA_t).
+    /// After `backward` of steps 0..<steps: accumulates the weight and bias gradients, both weight
+    /// matrices as one product over all steps (d[W_ih | W_hh] = Σ_t dA_tᵀ [x_t | h_t]).
     public func accumulateWeightGradients(steps: Int, batch: Int) {
-        let g4 = 4 * hiddenSize, rows = steps * batch
-        guard rows > 0 else { return }
-        if learns.inputWeights && inputSize > 0 {
-            BLAS.gemm(transposeA: true, m: g4, n: inputSize, k: rows, gates, inputs, beta: 1, inputWeightGradients)
-        }
-        if learns.recurrentWeights {
-            BLAS.gemm(transposeA: true, m: g4, n: hiddenSize, k: rows, gates, hidden, beta: 1, recurrentWeightGradients)
+        let g4 = 4 * hiddenSize, n = steps * batch, d = inputSize, h = hiddenSize, r = rowSize
+        guard n > 0 else { return }
+        if learns.inputWeights || learns.recurrentWeights {
+            BLAS.gemm(transposeA: true, m: g4, n: r, k: n, gates, rows, beta: 0, weightGradients)
+            for j in 0..<g4 {
+                let row = weightGradients + j * r
+                if learns.inputWeights { for k in 0..<d { inputWeightGradients[j * d + k] += row[k] } }
+                if learns.recurrentWeights { for k in 0..<h { recurrentWeightGradients[j * h + k] += row[d + k] } }
+            }
         }
         if learns.inputBias || learns.recurrentBias {
             // Both biases receive the same gradient (they enter a_t as a sum), as in PyTorch.
             scratchGates.update(repeating: 0, count: g4)
-            ActivationTape.accumulateBiasGradient(gates, rows: rows, units: g4, into: scratchGates)
+            ActivationTape.accumulateBiasGradient(gates, rows: n, units: g4, into: scratchGates)
             if learns.inputBias { for j in 0..<g4 { inputBiasGradients[j] += scratchGates[j] } }
             if learns.recurrentBias { for j in 0..<g4 { recurrentBiasGradients[j] += scratchGates[j] } }
         }

@@ -71,9 +71,9 @@ final class TestRunner {
                 x[0] = a[0] * s0 + a[1] * s1 + noise()
                 x[1] = a[2] * s0 + a[3] * s1 + noise()
                 sensory.output(state: state, x: x, y: y, middle: nz > 0 ? z : nil, batch: 1, tapeStep: nil)
-                network.controllerInput(x: x, y: y, batch: 1, into: input)
+                network.controllerInput(x: x, y: y, batch: 1, into: input, stride: network.inputSize)
                 lstm.advance(input: input, hidden: hidden, cell: cell, batch: 1)
-                network.readout.forward(hidden, batch: 1, output: controls)
+                network.controls(hidden: hidden, stride: network.hiddenSize, batch: 1, into: controls)
                 let frozen = freezeFrom.map { k >= $0 && j < freezeSteps } ?? false
                 sensory.update(previous: state, controls: controls, next: next, batch: 1, frozen: frozen)
                 state.update(from: next, count: s)

@@ -94,18 +94,27 @@ final class FeedbackNetwork {
         }
     }
 
-    /// Writes the controller's input of one step, [x; y], x or y per element, into `input` [B, D].
+    /// Writes the controller's input of one step, [x; y], x or y per element, into `input`
+    /// (element b at `input + b * stride`).
     @inline(__always)
-    func controllerInput(x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, into input: UnsafeMutablePointer<Float>) {
-        switch config.input_to_net {
-        case .xy:
-            for b in 0..<batch {
-                input[4 * b] = x[2 * b]; input[4 * b + 1] = x[2 * b + 1]
-                input[4 * b + 2] = y[2 * b]; input[4 * b + 3] = y[2 * b + 1]
+    func controllerInput(x: UnsafePointer<Float>, y: UnsafePointer<Float>, batch: Int, into input: UnsafeMutablePointer<Float>,
+                         stride: Int) {
+        for b in 0..<batch {
+            let row = input + b * stride
+            switch config.input_to_net {
+            case .xy: row[0] = x[2 * b]; row[1] = x[2 * b + 1]; row[2] = y[2 * b]; row[3] = y[2 * b + 1]
+            case .x: row[0] = x[2 * b]; row[1] = x[2 * b + 1]
+            case .y: row[0] = y[2 * b]; row[1] = y[2 * b + 1]
             }
-        case .x: input.update(from: x, count: 2 * batch)
-        case .y: input.update(from: y, count: 2 * batch)
         }
+    }
+
+    /// u [B, O] = W_out h + b_out for the controller's states h (element b at `h + b * stride`).
+    @inline(__always)
+    func controls(hidden h: UnsafePointer<Float>, stride: Int, batch: Int, into u: UnsafeMutablePointer<Float>) {
+        let o = controlSize
+        for b in 0..<batch { (u + b * o).update(from: readout.bias, count: o) }
+        BLAS.gemm(transposeB: true, m: batch, n: o, k: hiddenSize, h, lda: stride, readout.weights, beta: 1, u)
     }
 
     /// Adds the y part of dL/d(controller input) [B, D] to dy [B, 2].

@@ -68,10 +68,10 @@ final class ClosedLoop {
         for t in 0..<steps {
             let x = mixtures + t * n2, y = outputs + t * n2
             sensory.output(state: states + t * b * s, x: x, y: y, middle: nil, batch: b, tapeStep: t)
-            network.controllerInput(x: x, y: y, batch: b, into: lstm.input(step: t, batch: b))
+            network.controllerInput(x: x, y: y, batch: b, into: lstm.input(step: t, batch: b), stride: lstm.rowSize)
             lstm.forward(step: t, batch: b)
             let u = controls + t * b * o
-            network.readout.forward(lstm.hidden(step: t + 1, batch: b), batch: b, output: u)
+            network.controls(hidden: lstm.hidden(step: t + 1, batch: b), stride: lstm.rowSize, batch: b, into: u)
             sensory.update(previous: states + t * b * s, controls: u, next: states + (t + 1) * b * s, batch: b, frozen: false)
             // nn.SmoothL1Loss: the mean over the batch and the two outputs, summed over the steps.
             loss += SmoothL1Loss.evaluate(prediction: y, target: sources + t * n2, count: n2,
@@ -112,13 +112,19 @@ final class ClosedLoop {
             swap(&dNext, &dPrevious)
         }
         lstm.accumulateWeightGradients(steps: steps, batch: b)
-        network.readout.backward(lstm.hidden(step: 1, batch: b), dOutput: dControls, batch: steps * b, dInput: nil)
+        // dW_out += Σ_t du_tᵀ h_t and db_out += Σ_t du_t over every step at once (h_1 ... h_T are
+        // consecutive rows of the LSTM's tape).
+        let readout = network.readout
+        BLAS.gemm(transposeA: true, m: o, n: h, k: steps * b, dControls, lstm.hidden(step: 1, batch: b), ldb: lstm.rowSize,
+                  beta: 1, readout.weightGradients)
+        for row in 0..<(steps * b) { for k in 0..<o { readout.biasGradients[k] += dControls[row * o + k] } }
     }
 
     /// Keeps the final state for the next segment (detached: only values travel).
     func carry() {
         let lstm = network.lstm
-        carriedHidden.update(from: lstm.hidden(step: steps, batch: batch), count: batch * hiddenSize)
+        let last = lstm.hidden(step: steps, batch: batch)
+        for b in 0..<batch { (carriedHidden + b * hiddenSize).update(from: last + b * lstm.rowSize, count: hiddenSize) }
         carriedCell.update(from: lstm.cell(step: steps, batch: batch), count: batch * hiddenSize)
         carriedState.update(from: states + steps * batch * stateSize, count: batch * stateSize)
     }

@@ -40,10 +40,10 @@ final class FeedbackTrainer {
             guard loss.isFinite else {
                 throw Divergence(batch: batchesDone, message: "training loss became \(loss) at batch \(batchesDone)")
             }
-            guard network.parameters.allFinite() else {
-                throw Divergence(batch: batchesDone, message: "weights became non-finite at batch \(batchesDone)")
-            }
             losses[batchesDone] = loss
+            guard network.parameters.allFinite() else {
+                throw Divergence(batch: batchesDone, message: "weights became non-finite in the update of batch \(batchesDone)")
+            }
             batchesDone += 1
             if shouldStop(Double(batchesDone) / Double(config.n_batch)) { throw ExperimentCancelled() }
         }

@@ -367,6 +367,42 @@ import Testing
         #expect(control.calls == 1)
     }
 
+    /// Keeps checkpoints in memory: stops after `stopAfter` batches, saves whenever asked.
+    final class MemoryCheckpoints: ExperimentControl {
+        var saved: ExperimentState?
+        var saves = 0
+        let stopAfter: Int?
+        var batches = 0
+        init(restoring state: ExperimentState? = nil, stopAfter: Int? = nil) { saved = state; self.stopAfter = stopAfter }
+        func shouldStop(progress: Double) -> Bool {
+            batches += 1
+            return stopAfter.map { batches >= $0 } ?? false
+        }
+        func restoreCheckpoint() -> ExperimentState? { saved }
+        func checkpointDue() -> Bool { true }
+        func saveCheckpoint(_ state: ExperimentState) throws { saved = state; saves += 1 }
+    }
+
+    @Test(arguments: ["modulation", "dale"])
+    func aStoppedTrialResumesBitIdentically(model: String) throws {
+        let c = try Self.small(#"{"model": "\#(model)", "n_batch": 5}"#)
+        let uninterrupted = try FeedbackExperiment(c).run(RunToCompletion())
+        // Stopped after the third batch: the checkpoint holds three batches.
+        let first = MemoryCheckpoints(stopAfter: 3)
+        #expect(throws: ExperimentCancelled.self) { try FeedbackExperiment(c).run(first) }
+        let state = try #require(first.saved)
+        #expect(try state.integer("batches_done") == 3 && first.saves == 3)
+        // A new process: a fresh experiment given the checkpoint.
+        let resumed = try FeedbackExperiment(c).run(MemoryCheckpoints(restoring: state))
+        for (name, values) in uninterrupted.metrics {
+            #expect(resumed.metrics[name]?.map(\.bitPattern) == values.map(\.bitPattern), "\(name) differs after the resume")
+        }
+        // A state from another configuration does not fit: the trial starts over, unharmed.
+        let other = try Self.small(#"{"model": "\#(model)", "n_batch": 5, "n_hid": 5}"#)
+        let mismatched = try FeedbackExperiment(c).run(MemoryCheckpoints(restoring: FeedbackExperiment.savedState(other)))
+        #expect(mismatched.metrics["loss"]!.map(\.bitPattern) == uninterrupted.metrics["loss"]!.map(\.bitPattern))
+    }
+
     // MARK: - Parameters
 
     @Test func defaultsFollowTheReference() throws {
@@ -412,5 +448,14 @@ import Testing
         let perStep = c.stepFLOPs(training: true)
         #expect(perStep > matrixWork && perStep < 1.3 * matrixWork)
         #expect(abs(c.estimatedFLOPs / (Double(c.n_batch * 32 * 1000) * perStep) - 1) < 0.01)
+    }
+}
+
+extension FeedbackExperiment {
+    /// The checkpoint of `config` after one batch.
+    static func savedState(_ config: FeedbackConfig) throws -> ExperimentState {
+        let control = FeedbackModulationTests.MemoryCheckpoints(stopAfter: 1)
+        _ = try? FeedbackExperiment(config).run(control)
+        return control.saved!
     }
 }

@@ -30,7 +30,9 @@ public struct FeedbackExperiment: Experiment {
     public var estimatedFLOPs: Double { config.estimatedFLOPs }
 
     /// Trains, tests and analyses. The control is polled after every batch with the fraction of
-    /// training done. A divergence is a result: the losses up to it are kept, the test is skipped.
+    /// training done, and keeps checkpoints (every batch boundary is a complete state): a trial
+    /// stopped or killed continues from its last checkpoint bit-identically. A divergence is a
+    /// result: the losses up to it are kept, the test is skipped.
     public func run(_ control: ExperimentControl) throws -> ExperimentResult {
         let clock = ContinuousClock()
         let start = clock.now
@@ -41,7 +43,7 @@ public struct FeedbackExperiment: Experiment {
         let initialized = clock.now
         var divergence: FeedbackTrainer.Divergence?
         do {
-            try trainer.train(shouldStop: { control.shouldStop(progress: $0) })
+            try trainer.train(control: control)
         } catch let error as FeedbackTrainer.Divergence {
             divergence = error
         }

@@ -32,9 +32,15 @@ final class FeedbackTrainer {
         loop.resetCarriedState(stream: &stream, gainSD: 0.01)
     }
 
-    /// Trains the remaining batches, calling `shouldStop` with the fraction done after each.
-    /// Throws `Divergence` when the loss or the weights stop being finite.
-    func train(shouldStop: (Double) -> Bool) throws {
+    /// Trains the remaining batches. After each, polls `control` with the fraction done (a stop
+    /// saves a checkpoint, then throws `ExperimentCancelled`) and saves a checkpoint when one is
+    /// due; a saved state given by `control` at the start is continued. Throws `Divergence` when the
+    /// loss or the weights stop being finite.
+    func train(control: ExperimentControl) throws {
+        if let saved = control.restoreCheckpoint() {
+            // A state that does not fit (another build's, damaged) is ignored: the trial starts over.
+            try? restore(saved)
+        }
         while batchesDone < config.n_batch {
             let loss = step()
             guard loss.isFinite else {
@@ -45,8 +51,54 @@ final class FeedbackTrainer {
                 throw Divergence(batch: batchesDone, message: "weights became non-finite in the update of batch \(batchesDone)")
             }
             batchesDone += 1
-            if shouldStop(Double(batchesDone) / Double(config.n_batch)) { throw ExperimentCancelled() }
+            if control.shouldStop(progress: Double(batchesDone) / Double(config.n_batch)) {
+                try control.saveCheckpoint(state())
+                throw ExperimentCancelled()
+            }
+            if batchesDone < config.n_batch && control.checkpointDue() { try control.saveCheckpoint(state()) }
         }
+    }
+
+    /// Everything training continues from after a batch: the weights, Adam's moments and step
+    /// count, the state carried to the next batch, the batch index and the losses so far (the
+    /// data of batch k depends on k only).
+    func state() -> ExperimentState {
+        let p = network.parameters, b = config.batch_size
+        var state = ExperimentState()
+        state.store("parameters", p.values, count: p.count)
+        state.store("adam_first", optimizer.first, count: p.count)
+        state.store("adam_second", optimizer.second, count: p.count)
+        state.store("carried_hidden", loop.carriedHidden, count: b * loop.hiddenSize)
+        state.store("carried_cell", loop.carriedCell, count: b * loop.hiddenSize)
+        state.store("carried_state", loop.carriedState, count: b * loop.stateSize)
+        state["adam_steps"] = .integer([Int64(optimizer.steps)])
+        state["batches_done"] = .integer([Int64(batchesDone)])
+        state["losses"] = .double(losses)
+        return state
+    }
+
+    /// Continues from a saved state; throws (changing nothing) unless every entry fits this trial.
+    func restore(_ state: ExperimentState) throws(ExperimentStateError) {
+        let p = network.parameters, b = config.batch_size
+        let done = try state.integer("batches_done"), steps = try state.integer("adam_steps")
+        let saved = try state.doubles("losses", count: config.n_batch)
+        let sizes = ["parameters": p.count, "adam_first": p.count, "adam_second": p.count,
+                     "carried_hidden": b * loop.hiddenSize, "carried_cell": b * loop.hiddenSize, "carried_state": b * loop.stateSize]
+        for (name, count) in sizes {
+            guard case .float(let values)? = state[name], values.count == count else {
+                throw ExperimentStateError("no \(count) Float values named \(name)")
+            }
+        }
+        guard (0...config.n_batch).contains(done), steps >= 0 else { throw ExperimentStateError("batches_done \(done) out of range") }
+        try state.load("parameters", into: p.values, count: p.count)
+        try state.load("adam_first", into: optimizer.first, count: p.count)
+        try state.load("adam_second", into: optimizer.second, count: p.count)
+        try state.load("carried_hidden", into: loop.carriedHidden, count: b * loop.hiddenSize)
+        try state.load("carried_cell", into: loop.carriedCell, count: b * loop.hiddenSize)
+        try state.load("carried_state", into: loop.carriedState, count: b * loop.stateSize)
+        optimizer.steps = steps
+        batchesDone = done
+        losses = saved
     }
 
     /// One batch: its data, forward, backward, clip, Adam; returns the loss (NaN/inf without an update).

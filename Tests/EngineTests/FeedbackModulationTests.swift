@@ -403,6 +403,54 @@ import Testing
         #expect(mismatched.metrics["loss"]!.map(\.bitPattern) == uninterrupted.metrics["loss"]!.map(\.bitPattern))
     }
 
+    // MARK: - The differential trace
+
+    @Test(arguments: ["modulation", "spatial", "dale"])
+    func aTraceReplayedFromItsOwnDumpIsTheSameTrace(model: String) throws {
+        let c = try Self.small(#"{"model": "\#(model)", "signals": "ica_style"}"#)
+        let own = try FeedbackTrace.train(c, inputs: [:], batches: 3, gradientBatches: 2)
+        #expect(own.dump["init/W_hh"]?.shape == [16, 4] && own.dump["data/2/noise"]?.shape == [15, 2, 2])
+        #expect((own.dump["data/initial_gains"] != nil) == (model == "dale"))
+        let replayed = try FeedbackTrace.train(c, inputs: own.dump, batches: 3, gradientBatches: 2)
+        #expect(replayed.dump.isEmpty)
+        #expect(Set(replayed.trace.keys) == Set(own.trace.keys) && own.trace.keys.contains("grads/1/W_out"))
+        for (name, tensor) in own.trace {
+            #expect(replayed.trace[name] == tensor, "\(name) differs when replayed")
+        }
+        // The trace's losses are the trial's own.
+        let trial = try FeedbackExperiment(try Self.small(#"{"model": "\#(model)", "signals": "ica_style", "n_batch": 3}"#)).run(RunToCompletion())
+        #expect(own.trace["series/loss"]!.values == trial.metrics["loss"]!.map { Float($0) })
+        // A missing or misshapen input is named.
+        var broken = own.dump
+        broken["init/W_out"] = FeedbackTrace.Tensor(shape: [1], values: [0])
+        #expect(throws: FeedbackTrace.InputError.self) { try FeedbackTrace.train(c, inputs: broken, batches: 1, gradientBatches: 0) }
+    }
+
+    @Test func theTestOnGivenDrawsEqualsTheTestOnTheTrialsOwn() throws {
+        let c = try Self.small(#"{"model": "spatial", "mix_noise": 0.01}"#)
+        let weights = try FeedbackTrace.train(c, inputs: [:], batches: 1, gradientBatches: 0).dump.filter { $0.key.hasPrefix("init/") }
+        let own = try FeedbackTrace.test(c, inputs: weights)
+        // The same contexts and noise, given as arrays.
+        var given = weights
+        func contexts(_ list: [MixingContext]) -> FeedbackTrace.Tensor {
+            FeedbackTrace.Tensor(shape: [list.count, 2, 2], values: list.flatMap { [$0.mixing[0], $0.mixing[1], $0.mixing[2], $0.mixing[3]] })
+        }
+        func noise(_ index: UInt64, count: Int) -> FeedbackTrace.Tensor {
+            var stream = RandomStream(seed: c.seed, purpose: FeedbackStream.testNoise, index: index)
+            return FeedbackTrace.Tensor(shape: [count, 2], values: (0..<(2 * count)).map { _ in Float(c.mix_noise * stream.nextNormal()) })
+        }
+        given["test/contexts"] = contexts(FeedbackTest.contexts(c, count: c.n_test, index: 0))
+        given["test/noise"] = noise(0, count: c.n_test * c.n_sample)
+        given["freeze/contexts"] = contexts(FeedbackTest.contexts(c, count: 2, index: 1))
+        given["freeze/noise"] = noise(1, count: 2 * c.n_sample)
+        let replayed = try FeedbackTrace.test(c, inputs: given)
+        #expect(Set(replayed.metrics.keys) == Set(own.metrics.keys))
+        for (name, values) in own.metrics {
+            #expect(replayed.metrics[name]!.map(\.bitPattern) == values.map(\.bitPattern), "\(name)")
+        }
+        #expect(replayed.record == own.record)
+    }
+
     // MARK: - Parameters
 
     @Test func defaultsFollowTheReference() throws {

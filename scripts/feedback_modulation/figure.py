@@ -52,19 +52,31 @@ def column(columns, name, default):
     return columns[name] if name in columns else np.full(len(columns["seed"]), default)
 
 
+def clarity_by_tau(columns, metrics):
+    """tau -> {population: (mean, standard error, seeds)} of the trials' clarity averaged over their
+    test contexts, for x (stimulus) and y (output)."""
+    taus = column(columns, "tau", 1.0).astype(float)
+    clarity = np.nanmean(metrics["clarity"], axis=2)             # [trials, population]
+    out = {}
+    for tau in np.unique(taus):
+        out[float(tau)] = {}
+        for p in (0, 2):
+            values = clarity[taus == tau, p]
+            sem = values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0.0
+            out[float(tau)][POPULATIONS[p]] = (float(values.mean()), float(sem), len(values))
+    return out
+
+
 def tau_panels(path, axes):
     columns, metrics = read(path, "modulation")
     taus = column(columns, "tau", 1.0).astype(float)
     levels = np.unique(taus)
-    clarity = np.nanmean(metrics["clarity"], axis=2)             # [trials, population]
+    summary = clarity_by_tau(columns, metrics)
     ax = axes[0]
-    for p, label in [(0, "stimulus x"), (2, "output y")]:
-        means, sems = [], []
-        for tau in levels:
-            values = clarity[taus == tau, p]
-            means.append(values.mean())
-            sems.append(values.std(ddof=1) / np.sqrt(len(values)) if len(values) > 1 else 0)
-        ax.errorbar(levels, means, yerr=sems, marker="o", capsize=3, color=COLOURS[POPULATIONS[p]], label=label)
+    for population, label in [("x", "stimulus x"), ("y", "output y")]:
+        means = [summary[float(tau)][population][0] for tau in levels]
+        sems = [summary[float(tau)][population][1] for tau in levels]
+        ax.errorbar(levels, means, yerr=sems, marker="o", capsize=3, color=COLOURS[population], label=label)
     counts = sorted({int((taus == tau).sum()) for tau in levels})
     ax.set(xscale="log", ylim=(0, 1), xlabel="modulation timescale tau (steps; context = 1000)", ylabel="signal clarity",
            title=f"(a) ModulationNet, chords ({'/'.join(map(str, counts))} seeds)")

@@ -111,7 +111,7 @@ extension FeedbackConfig {
                                  reason: "must be below the \(signalSamples) samples of a source (signal_duration \(JSONFormat.number(signal_duration)) s x sample_rate \(JSONFormat.number(sample_rate)) Hz)")
         }
         if signalSamples > 10_000_000 {
-            throw ParameterError(field: "signal_duration", value: .number(signal_duration), reason: "gives \(signalSamples) samples per source (signal_duration x sample_rate); at most 10000000")
+            throw ParameterError(field: "signal_duration", value: .number(signal_duration), reason: "gives \(JSONFormat.number((signal_duration * sample_rate).rounded(.up))) samples per source (signal_duration x sample_rate); at most 10000000")
         }
         if additive && model != .modulation {
             throw ParameterError(field: "additive", value: .bool(true), reason: "applies to model modulation only (model is \(model.rawValue))")

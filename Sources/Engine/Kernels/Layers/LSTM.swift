@@ -113,8 +113,8 @@ public final class LSTMLayer {
         let h = hiddenSize, bh = batch * h
         let a = gates + t * batch * 4 * h
         preactivations(rows + t * batch * rowSize, batch: batch, into: a)
-        Self.cellUpdate(gates: a, previousCell: cells + t * bh, cell: cells + (t + 1) * bh, cellTanh: cellTanh + t * bh,
-                        hidden: hidden(step: t + 1, batch: batch), hiddenStride: rowSize, batch: batch, units: h)
+        cellUpdate(gates: a, previousCell: cells + t * bh, cell: cells + (t + 1) * bh, cellTanh: cellTanh + t * bh,
+                   hidden: hidden(step: t + 1, batch: batch), hiddenStride: rowSize, batch: batch)
     }
 
     /// One untaped step in place (evaluation): (h, c) [B, H] <- LSTM(x [B, D], h, c), with the
@@ -128,29 +128,30 @@ public final class LSTMLayer {
             (scratchRows + b * r + d).update(from: h + b * units, count: units)
         }
         preactivations(scratchRows, batch: batch, into: scratchGates)
-        Self.cellUpdate(gates: scratchGates, previousCell: c, cell: c, cellTanh: scratchTanh, hidden: h,
-                        hiddenStride: units, batch: batch, units: units)
+        cellUpdate(gates: scratchGates, previousCell: c, cell: c, cellTanh: scratchTanh, hidden: h,
+                   hiddenStride: units, batch: batch)
     }
 
-    /// a [B, 4H] = b_ih + b_hh + [x | h] [W_ih | W_hh]ᵀ for gate inputs [B, R].
+    /// a [B, 4H] = [x | h] [W_ih | W_hh]ᵀ for gate inputs [B, R] (the biases are added with the
+    /// activation, in one pass).
     @inline(__always)
     private func preactivations(_ input: UnsafePointer<Float>, batch: Int, into a: UnsafeMutablePointer<Float>) {
-        let g = 4 * hiddenSize
-        for b in 0..<batch { (a + b * g).update(from: biasSum, count: g) }
-        BLAS.gemm(m: batch, n: g, k: rowSize, input, weightColumns, beta: 1, a)
+        BLAS.gemm(m: batch, n: 4 * hiddenSize, k: rowSize, input, weightColumns, beta: 0, a)
     }
 
-    /// Activates the gates in place and advances the cell: c' = f c + i g, h = o tanh(c') (h of
-    /// element b at `hidden + b * hiddenStride`). `previousCell` and `cell` may be the same buffer.
+    /// Adds the biases to the products a, activates the gates in place and advances the cell:
+    /// c' = f c + i g, h = o tanh(c') (h of element b at `hidden + b * hiddenStride`).
+    /// `previousCell` and `cell` may be the same buffer.
     @inline(__always)
-    static func cellUpdate(gates a: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>,
-                           cell: UnsafeMutablePointer<Float>, cellTanh: UnsafeMutablePointer<Float>,
-                           hidden: UnsafeMutablePointer<Float>, hiddenStride: Int, batch: Int, units h: Int) {
+    func cellUpdate(gates a: UnsafeMutablePointer<Float>, previousCell: UnsafePointer<Float>,
+                    cell: UnsafeMutablePointer<Float>, cellTanh: UnsafeMutablePointer<Float>,
+                    hidden: UnsafeMutablePointer<Float>, hiddenStride: Int, batch: Int) {
+        let h = hiddenSize, bias = biasSum
         for b in 0..<batch {
             let row = a + b * 4 * h
-            GateActivation.sigmoid(row, count: 2 * h)          // i, f
-            GateActivation.tanh(row + 2 * h, count: h)         // g
-            GateActivation.sigmoid(row + 3 * h, count: h)      // o
+            GateActivation.sigmoid(row, bias: bias, count: 2 * h)                    // i, f
+            GateActivation.tanh(row + 2 * h, bias: bias + 2 * h, count: h)           // g
+            GateActivation.sigmoid(row + 3 * h, bias: bias + 3 * h, count: h)        // o
             let i = row, f = row + h, g = row + 2 * h, o = row + 3 * h
             let cPrevious = previousCell + b * h, c = cell + b * h, tc = cellTanh + b * h, hOut = hidden + b * hiddenStride
             for j in 0..<h {
@@ -282,15 +283,15 @@ enum GateActivation {
     @inline(__always)
     static func sigmoid(_ x: Float) -> Float { 0.5 + 0.5 * tanh(0.5 * x) }
 
-    /// x <- tanh(x), count values.
+    /// x <- tanh(x + bias), count values.
     @inline(__always)
-    static func tanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = tanh(x[i]) }
+    static func tanh(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = tanh(x[i] + bias[i]) }
     }
 
-    /// x <- σ(x), count values.
+    /// x <- σ(x + bias), count values.
     @inline(__always)
-    static func sigmoid(_ x: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = sigmoid(x[i]) }
+    static func sigmoid(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int) {
+        for i in 0..<count { x[i] = sigmoid(x[i] + bias[i]) }
     }
 }

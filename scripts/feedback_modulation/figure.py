@@ -79,7 +79,7 @@ def tau_panels(path, axes):
         ax.errorbar(levels, means, yerr=sems, marker="o", capsize=3, color=COLOURS[population], label=label)
     counts = sorted({int((taus == tau).sum()) for tau in levels})
     ax.set(xscale="log", ylim=(0, 1), xlabel="modulation timescale tau (steps; context = 1000)", ylabel="signal clarity",
-           title=f"(a) ModulationNet, chords ({'/'.join(map(str, counts))} seeds)")
+           title=f"(a) ModulationNet, chords ({'/'.join(map(str, counts))} seed{'' if counts == [1] else 's'})")
     ax.legend(frameon=False)
     ax = axes[1]
     cmap = plt.get_cmap("viridis")

@@ -35,8 +35,6 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
         .executableTarget(name: "sweep-harness", dependencies: ["Sweep"], path: "Tests/Harness"),
-        // The Engine side of the feedback_modulation differential harness (scripts/feedback_modulation/).
-        .executableTarget(name: "feedback-trace", dependencies: ["Engine"], path: "Tests/FeedbackTrace"),
         .testTarget(name: "EndToEndTests", dependencies: ["Sweep", "sweep-harness", "sweep-mpi"],
                     exclude: ["Fixtures"]),
     ]

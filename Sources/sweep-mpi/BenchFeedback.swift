@@ -37,11 +37,13 @@ struct BenchFeedback: ParsableCommand {
             var object: [(String, JSONValue)] = [
                 ("model", .string(model)), ("batches", .number(Double(batches))), ("seconds_per_batch", .number(timing.total)), ("cpu_seconds_per_batch", .number(timing.cpu)),
                 ("data", .number(timing.data)), ("forward", .number(timing.forward)), ("backward", .number(timing.backward)),
-                ("update", .number(timing.update)), ("gflops", .number(gflops)), ("sgemm_gflops", .number(sgemm))]
+                ("update", .number(timing.update)), ("gflops", .number(gflops)), ("sgemm_gflops", .number(sgemm)),
+                ("openblas_core", .string(KernelSelection.core.name))]
             if let referenceSeconds { object.append(("speedup", .number(referenceSeconds / timing.total))) }
             print(JSONValue.object(JSONObject(object)).compactText)
             return
         }
+        print("OpenBLAS core \(KernelSelection.core.name) (\(KernelSelection.core.note))")
         print(String(format: "single-thread sgemm %dx%dx%d: %.1f GFLOP/s (the shape of one LSTM step)", b, 4 * h, h, sgemm))
         print(String(format: "feedback_modulation %@, %d batches of %d x %d steps: %.3f s per batch (data %.3f, forward %.3f, backward %.3f, update %.3f)",
                      model, batches, b, config.n_sample, timing.total, timing.data, timing.forward, timing.backward, timing.update))

@@ -419,11 +419,11 @@ import Testing
         }
         // The trace's losses are the trial's own.
         let trial = try FeedbackExperiment(try Self.small(#"{"model": "\#(model)", "signals": "ica_style", "n_batch": 3}"#)).run(RunToCompletion())
-        #expect(own.trace["series/loss"]!.values == trial.metrics["loss"]!.map { Float($0) })
+        #expect(own.trace["series/loss"]!.floats == trial.metrics["loss"]!.map { Float($0) })
         // A missing or misshapen input is named.
         var broken = own.dump
-        broken["init/W_out"] = FeedbackTrace.Tensor(shape: [1], values: [0])
-        #expect(throws: FeedbackTrace.InputError.self) { try FeedbackTrace.train(c, inputs: broken, batches: 1, gradientBatches: 0) }
+        broken["init/W_out"] = .float32([0], shape: [1])
+        #expect(throws: TraceInputError.self) { try FeedbackTrace.train(c, inputs: broken, batches: 1, gradientBatches: 0) }
     }
 
     @Test func theTestOnGivenDrawsEqualsTheTestOnTheTrialsOwn() throws {
@@ -432,12 +432,12 @@ import Testing
         let own = try FeedbackTrace.test(c, inputs: weights)
         // The same contexts and noise, given as arrays.
         var given = weights
-        func contexts(_ list: [MixingContext]) -> FeedbackTrace.Tensor {
-            FeedbackTrace.Tensor(shape: [list.count, 2, 2], values: list.flatMap { [$0.mixing[0], $0.mixing[1], $0.mixing[2], $0.mixing[3]] })
+        func contexts(_ list: [MixingContext]) -> TraceArray {
+            .float32(list.flatMap { [$0.mixing[0], $0.mixing[1], $0.mixing[2], $0.mixing[3]] }, shape: [list.count, 2, 2])
         }
-        func noise(_ index: UInt64, count: Int) -> FeedbackTrace.Tensor {
+        func noise(_ index: UInt64, count: Int) -> TraceArray {
             var stream = RandomStream(seed: c.seed, purpose: FeedbackStream.testNoise, index: index)
-            return FeedbackTrace.Tensor(shape: [count, 2], values: (0..<(2 * count)).map { _ in Float(c.mix_noise * stream.nextNormal()) })
+            return .float32((0..<(2 * count)).map { _ in Float(c.mix_noise * stream.nextNormal()) }, shape: [count, 2])
         }
         given["test/contexts"] = contexts(FeedbackTest.contexts(c, count: c.n_test, index: 0))
         given["test/noise"] = noise(0, count: c.n_test * c.n_sample)
@@ -449,6 +449,21 @@ import Testing
             #expect(replayed.metrics[name]!.map(\.bitPattern) == values.map(\.bitPattern), "\(name)")
         }
         #expect(replayed.record == own.record)
+    }
+
+    @Test func theFamilyTracesThroughTheProjectsProtocol() throws {
+        let values = Self.object(#"{"n_hid": 4, "batch_size": 2, "n_sample": 15, "n_test": 4, "model": "spatial", "Nz": 6, "Nm": 2}"#)
+        let family: any DifferentialTracing = FeedbackFamily()
+        let trained = try family.trace(values, settings: .object(JSONObject([("batches", .number(2)), ("gradient_batches", .number(1))])),
+                                       inputs: [:])
+        #expect(trained.trace["series/loss"]?.shape == [2] && trained.trace["grads/0/W_hh"] != nil && trained.trace["grads/1/W_hh"] == nil)
+        let weights = trained.dump.filter { $0.key.hasPrefix("init/") }
+        let tested = try family.trace(values, settings: .object(JSONObject([("mode", .string("test"))])), inputs: weights)
+        #expect(tested.dump.isEmpty && tested.trace["metrics/clarity"]?.shape == [12] && tested.trace["test/middle"]?.shape == [60, 6])
+        #expect(throws: TraceInputError.self) {
+            try family.trace(values, settings: .object(JSONObject([("mode", .string("evaluate"))])), inputs: [:])
+        }
+        #expect(throws: ParameterError.self) { try family.trace(Self.object(#"{"tau": 0}"#), settings: nil, inputs: [:]) }
     }
 
     // MARK: - Parameters

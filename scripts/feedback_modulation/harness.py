@@ -3,7 +3,7 @@
 (sprekelerlab/feedback_modulation_Naumann22, from FEEDBACK_REFERENCE; get-reference.sh clones it).
 
   harness.py train [--config JSON] [--batches K] [--gradient-batches G] [--work DIR]
-      Trains K batches with sweep-mpi (feedback-trace), dumping its initial weights and batches
+      Trains K batches with sweep-mpi (`sweep-mpi train --trace-out`), dumping its initial weights and batches
       (contexts, source windows, mixing noise); loads them into the reference model and runs the
       reference's own Runner.train on the same draws; compares the forward pass of the first batch
       (outputs y and controller outputs u over its 1000 steps), every batch's loss, the gradients
@@ -15,9 +15,10 @@
       sweep-mpi's test protocol on the same weights, contexts and noise, and compares clarity,
       decoding R² and freeze angles; then runs sweep-mpi's protocol on N fresh draws of contexts.
 
-The Engine side is the feedback-trace tool: `swift build -c release --product feedback-trace`
-(or --trace PATH). Everything runs on one CPU thread. Exit status 1 when a checked value is
-outside its tolerance.
+The Engine side is `sweep-mpi train CONFIG --trace-out DIR [--trace-in DIR | --dump-in DIR]` (the
+project's differential tracing; the family implements it in FeedbackTrace.swift), from
+.build/release/sweep-mpi or --sweep-mpi PATH. Everything runs on one CPU thread. Exit status 1 when
+a checked value is outside its tolerance.
 """
 import argparse
 import json
@@ -53,14 +54,24 @@ def write_folder(folder, arrays):
         np.save(path, np.ascontiguousarray(value, dtype=np.float32))
 
 
-def trace_tool(args):
-    if args.trace:
-        return args.trace
-    for scratch in sorted(d for d in os.listdir(ROOT) if d.startswith(".build")):
-        path = os.path.join(ROOT, scratch, "release", "feedback-trace")
-        if os.path.exists(path):
-            return path
-    sys.exit("feedback-trace not found: swift build -c release --product feedback-trace (or pass --trace)")
+def sweep_mpi(args):
+    path = args.sweep_mpi or os.path.join(ROOT, ".build", "release", "sweep-mpi")
+    if not os.path.exists(path):
+        sys.exit(f"{path} not found: swift build -c release (or pass --sweep-mpi)")
+    return path
+
+
+def trace(args, config, settings, out, trace_in=None, dump_in=None):
+    """sweep-mpi's differential trace of a feedback_modulation config."""
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, "config.json")
+    with open(path, "w") as f:
+        json.dump(dict(config, family="feedback_modulation", trace=settings), f)
+    command = [sweep_mpi(args), "train", path, "--trace-out", out]
+    command += ["--trace-in", trace_in] if trace_in else []
+    command += ["--dump-in", dump_in] if dump_in else []
+    subprocess.run(command, check=True, env=dict(os.environ, OPENBLAS_NUM_THREADS="1"))
+    return npy_folder(out)
 
 
 def rel(a, b):
@@ -168,14 +179,10 @@ def command_train(args):
     config = json.loads(args.config)
     c = refmod.config_with_defaults(config)
     work = args.work or tempfile.mkdtemp(prefix="feedback-harness-")
-    os.makedirs(work, exist_ok=True)
-    config_path = os.path.join(work, "config.json")
-    with open(config_path, "w") as f:
-        json.dump(config, f)
-    ours_dir, dump_dir = os.path.join(work, "sweep-mpi"), os.path.join(work, "input")
-    subprocess.run([trace_tool(args), "train", config_path, "--out", ours_dir, "--dump", dump_dir,
-                    "--batches", str(args.batches), "--gradient-batches", str(args.gradient_batches)], check=True)
-    inputs, ours = npy_folder(dump_dir), npy_folder(ours_dir)
+    dump_dir = os.path.join(work, "input")
+    ours = trace(args, config, {"batches": args.batches, "gradient_batches": args.gradient_batches},
+                 os.path.join(work, "sweep-mpi"), dump_in=dump_dir)
+    inputs = npy_folder(dump_dir)
     theirs = reference_train(ref, c, inputs, args.batches, args.gradient_batches)
     write_folder(os.path.join(work, "reference"), theirs)
     rows, failed = compare_traces(ours, theirs, inputs)
@@ -230,11 +237,13 @@ def reference_test(ref, c, model, data):
     return out
 
 
-def ours_by_population(metrics, n_test):
+def ours_by_population(traced, n_test):
+    """The metrics of a test trace (metrics/<name>) by population."""
+    metrics = {name[len("metrics/"):]: value for name, value in traced.items() if name.startswith("metrics/")}
     out = {}
-    clarity = np.array([np.nan if v is None else v for v in metrics["clarity"]], float).reshape(3, n_test)
+    clarity = np.asarray(metrics["clarity"], float).reshape(3, n_test)
     held = n_test - n_test // 2
-    decoding = np.array([np.nan if v is None else v for v in metrics["decoding_r2"]], float).reshape(3, held)
+    decoding = np.asarray(metrics["decoding_r2"], float).reshape(3, held)
     for i, pop in enumerate(["x", "z", "y"]):
         out["clarity_" + pop] = clarity[i]
         out["decoding_" + pop] = decoding[i]
@@ -246,7 +255,6 @@ def ours_by_population(metrics, n_test):
 def command_shipped(args):
     ref = refmod.load(args.reference)
     torch.set_num_threads(1)
-    tool = trace_tool(args)
     work = args.work or tempfile.mkdtemp(prefix="feedback-shipped-")
     failed = False
     print("| model | measure | reference | sweep-mpi, same draws | max abs difference | sweep-mpi, own draws (mean ± sd over %d) |" % args.seeds)
@@ -268,23 +276,15 @@ def command_shipped(args):
                 "test/noise": (c["mix_noise"] * rng.standard_normal((c["n_test"] * c["n_sample"], 2))).astype(np.float32),
                 "freeze/contexts": freeze_contexts,
                 "freeze/noise": (c["mix_noise"] * rng.standard_normal((2 * c["n_sample"], 2))).astype(np.float32)}
-        write_folder(folder, {**weights, **data})
-        config_path = os.path.join(folder, "config.json")
-        with open(config_path, "w") as f:
-            json.dump(overrides, f)
+        given, weights_only = os.path.join(folder, "given"), os.path.join(folder, "weights")
+        write_folder(given, {**weights, **data})
+        write_folder(weights_only, weights)
         theirs = reference_test(ref, c, model, data)
-        result = subprocess.run([tool, "test", config_path, "--in", folder], check=True, capture_output=True, text=True)
-        ours = ours_by_population(json.loads(result.stdout), c["n_test"])
-        own = []
-        for seed in range(args.seeds):
-            seeded = dict(overrides, seed=seed)
-            path = os.path.join(folder, f"config_seed{seed}.json")
-            with open(path, "w") as f:
-                json.dump(seeded, f)
-            weights_only = os.path.join(folder, "weights")
-            write_folder(weights_only, weights)
-            result = subprocess.run([tool, "test", path, "--in", weights_only], check=True, capture_output=True, text=True)
-            own.append(ours_by_population(json.loads(result.stdout), c["n_test"]))
+        ours = ours_by_population(trace(args, overrides, {"mode": "test"}, os.path.join(folder, "sweep-mpi"), trace_in=given),
+                                  c["n_test"])
+        own = [ours_by_population(trace(args, dict(overrides, seed=seed), {"mode": "test"}, os.path.join(folder, f"own{seed}"),
+                                        trace_in=weights_only), c["n_test"])
+               for seed in range(args.seeds)]
         for key in theirs:
             r, o = np.asarray(theirs[key], float), ours[key]
             difference = float(np.max(np.abs(r - o)))
@@ -308,7 +308,7 @@ def command_shipped(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reference", help="checkout of the reference (default: $FEEDBACK_REFERENCE)")
-    parser.add_argument("--trace", help="path of the feedback-trace binary")
+    parser.add_argument("--sweep-mpi", help="the sweep-mpi binary (default: .build/release/sweep-mpi)")
     parser.add_argument("--work", help="folder for the traces (default: a new temporary folder)")
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train")

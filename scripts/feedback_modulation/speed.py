@@ -6,10 +6,10 @@ SpatialNet at the reference's defaults (32 contexts of 1000 steps, a 100-unit LS
     FEEDBACK_REFERENCE=DIR python3 scripts/feedback_modulation/speed.py [--sweep-mpi PATH] [--batches N] [--rounds R]
 
 Reports wall-clock and CPU seconds per batch of each side (CPU time is what other load on the
-machine does not inflate) and their ratios; the reference's README gives 1-2 s per batch. With
---coretype NAME, sweep-mpi is also measured with OPENBLAS_CORETYPE=NAME: OpenBLAS releases that do
-not know a CPU fall back to older kernels (0.3.21 runs Haswell's AVX2 kernels on AMD Zen 5), and
-naming the core (e.g. SkylakeX on an AVX-512 CPU) shows what an OpenBLAS that knows it gives.
+machine does not inflate) and their ratios; the reference's README gives 1-2 s per batch. sweep-mpi
+runs the OpenBLAS core its CPU supports unless OPENBLAS_CORETYPE chooses one (the table names the
+core); with --coretype NAME it is also measured with OPENBLAS_CORETYPE=NAME, and with --coretype auto
+without the variable (OpenBLAS's and sweep-mpi's own choice).
 """
 import argparse
 import json
@@ -46,12 +46,14 @@ def reference_seconds(ref, model_name, batches):
 
 def ours(binary, model_name, batches, coretype=None):
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
-    if coretype:
+    if coretype == "auto":
+        env.pop("OPENBLAS_CORETYPE", None)
+    elif coretype:
         env["OPENBLAS_CORETYPE"] = coretype
     out = subprocess.run([binary, "bench", "feedback", "--model", model_name, "--batches", str(batches), "--json"],
                          check=True, capture_output=True, text=True, env=env)
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    return result["seconds_per_batch"], result["cpu_seconds_per_batch"], result["sgemm_gflops"]
+    return result["seconds_per_batch"], result["cpu_seconds_per_batch"], result["openblas_core"]
 
 
 def main():
@@ -63,23 +65,23 @@ def main():
     parser.add_argument("--coretype", help="also measure sweep-mpi with OPENBLAS_CORETYPE set to this")
     args = parser.parse_args()
     ref = refmod.load(args.reference)
-    extra = f" | sweep-mpi, {args.coretype} kernels (wall, CPU) | ratio CPU" if args.coretype else ""
-    print("| model | reference s/batch (wall, CPU) | sweep-mpi s/batch (wall, CPU) | ratio wall | ratio CPU" + extra + " |")
+    extra = f" | sweep-mpi, OPENBLAS_CORETYPE {args.coretype} (wall, CPU), core | ratio CPU" if args.coretype else ""
+    print("| model | reference s/batch (wall, CPU) | sweep-mpi s/batch (wall, CPU), OpenBLAS core | ratio wall | ratio CPU" + extra + " |")
     print("|---|---|---|---|---" + ("|---|---" if args.coretype else "") + "|")
     for model_name in ["modulation", "spatial"]:
         theirs, mine, named = [], [], []
         for _ in range(args.rounds):
             theirs.append(reference_seconds(ref, model_name, args.batches))
-            mine.append(ours(args.sweep_mpi, model_name, args.batches)[:2])
+            mine.append(ours(args.sweep_mpi, model_name, args.batches))
             if args.coretype:
-                named.append(ours(args.sweep_mpi, model_name, args.batches, args.coretype)[:2])
+                named.append(ours(args.sweep_mpi, model_name, args.batches, args.coretype))
         # The best round of each side: the least disturbed by other load.
         tw, tc = min(t[0] for t in theirs), min(t[1] for t in theirs)
         ow, oc = min(m[0] for m in mine), min(m[1] for m in mine)
-        line = f"| {model_name} | {tw:.3f}, {tc:.3f} | {ow:.3f}, {oc:.3f} | {tw / ow:.1f}x | {tc / oc:.1f}x"
+        line = f"| {model_name} | {tw:.3f}, {tc:.3f} | {ow:.3f}, {oc:.3f}, {mine[0][2]} | {tw / ow:.1f}x | {tc / oc:.1f}x"
         if args.coretype:
             nw, nc = min(m[0] for m in named), min(m[1] for m in named)
-            line += f" | {nw:.3f}, {nc:.3f} | {tc / nc:.1f}x"
+            line += f" | {nw:.3f}, {nc:.3f}, {named[0][2]} | {tc / nc:.1f}x"
         print(line + " |")
 
 

@@ -154,13 +154,10 @@ public final class LSTMLayer {
             GateActivation.sigmoid(row + 3 * h, bias: bias + 3 * h, count: h)        // o
             let i = row, f = row + h, g = row + 2 * h, o = row + 3 * h
             let cPrevious = previousCell + b * h, c = cell + b * h, tc = cellTanh + b * h, hOut = hidden + b * hiddenStride
-            for j in 0..<h {
-                let cj = f[j] * cPrevious[j] + i[j] * g[j]
-                c[j] = cj
-                let tj = GateActivation.tanh(cj)
-                tc[j] = tj
-                hOut[j] = o[j] * tj
-            }
+            for j in 0..<h { c[j] = f[j] * cPrevious[j] + i[j] * g[j] }
+            tc.update(from: c, count: h)
+            fastTanh(tc, count: h)
+            for j in 0..<h { hOut[j] = o[j] * tc[j] }
         }
     }
 
@@ -251,47 +248,38 @@ public final class LSTMLayer {
     }
 }
 
-/// The gate nonlinearities of the time loop, B x 4H values per step. Plain loops over the
-/// rational tanh of Activation.swift's `tanhRational` (the [13/6] approximation used by Eigen, a few
-/// ulp in Float), written with selects rather than SIMD clamps so that the compiler inlines and
-/// vectorises them whole.
+/// The gate nonlinearities of the time loop, B x 4H values per step, on the kernels' 8-lane tanh
+/// (Activation.swift's `tanhVector`, within 1 ulp), with the biases added in the same pass:
+/// σ(x) = (1 + tanh(x / 2)) / 2.
 enum GateActivation {
-    static let bound: Float = 7.90531110763549805
-
-    @inline(__always)
-    static func tanh(_ input: Float) -> Float {
-        var x = input > bound ? bound : input
-        x = x < -bound ? -bound : x
-        let x2 = x * x
-        var p: Float = -2.76076847742355e-16
-        p = p * x2 + 2.00018790482477e-13
-        p = p * x2 + -8.60467152213735e-11
-        p = p * x2 + 5.12229709037114e-08
-        p = p * x2 + 1.48572235717979e-05
-        p = p * x2 + 6.37261928875436e-04
-        p = p * x2 + 4.89352455891786e-03
-        p = p * x
-        var q: Float = 1.19825839466702e-06
-        q = q * x2 + 1.18534705686654e-04
-        q = q * x2 + 2.26843463243900e-03
-        q = q * x2 + 4.89352518554385e-03
-        // Tiny inputs: tanh(x) = x to Float precision.
-        return abs(input) < 0.0004 ? input : p / q
-    }
-
-    /// σ(x) = (1 + tanh(x / 2)) / 2.
-    @inline(__always)
-    static func sigmoid(_ x: Float) -> Float { 0.5 + 0.5 * tanh(0.5 * x) }
+    typealias V = SIMD8<Float>
 
     /// x <- tanh(x + bias), count values.
     @inline(__always)
     static func tanh(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = tanh(x[i] + bias[i]) }
+        apply(x, bias: bias, count: count) { tanhVector($0) }
     }
 
     /// x <- σ(x + bias), count values.
     @inline(__always)
     static func sigmoid(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int) {
-        for i in 0..<count { x[i] = sigmoid(x[i] + bias[i]) }
+        apply(x, bias: bias, count: count) { 0.5 + 0.5 * tanhVector(0.5 * $0) }
+    }
+
+    @inline(__always)
+    private static func apply(_ x: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>, count: Int, _ f: (V) -> V) {
+        let raw = UnsafeMutableRawPointer(x), biasRaw = UnsafeRawPointer(bias)
+        var i = 0
+        while i + 8 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self) + biasRaw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+            raw.storeBytes(of: f(v), toByteOffset: i * 4, as: V.self)
+            i += 8
+        }
+        if i < count {
+            var tail = V(repeating: 0)
+            for j in i..<count { tail[j - i] = x[j] + bias[j] }
+            let result = f(tail)
+            for j in i..<count { x[j] = result[j - i] }
+        }
     }
 }

@@ -65,6 +65,21 @@ def test_clarity_by_tau_averages_contexts_then_seeds_of_done_trials(tmp_path, fi
     assert summary[30.0]["x"][0] == pytest.approx(0.5)
 
 
+def test_a_sweep_split_over_two_files_reads_as_one(tmp_path, figure):
+    whole, first, second = tmp_path / "whole.h5", tmp_path / "first.h5", tmp_path / "second.h5"
+    write(whole, "modulation")
+    with h5py.File(whole, "r") as f:
+        for path, rows in [(first, slice(0, 2)), (second, slice(2, None))]:
+            with h5py.File(path, "w") as part:
+                for group in ("trials", "metrics"):
+                    for name in f[group]:
+                        part[group + "/" + name] = f[group + "/" + name][()][rows]
+    assert figure.clarity_by_tau(*figure.read([first, second], "modulation")) == \
+        figure.clarity_by_tau(*figure.read(whole, "modulation"))
+    columns, _ = figure.read([first, second], "modulation")
+    assert list(columns["seed"]) == [0, 1, 2, 0, 1]
+
+
 def test_the_script_writes_both_rows(tmp_path):
     tau, spatial = tmp_path / "tau.h5", tmp_path / "spatial.h5"
     write(tau, "modulation")

@@ -15,10 +15,11 @@ of x, z and y (each unit's clarity averaged over the test contexts, as the refer
 experiment's angles between the plane of the first context and those of the frozen and the
 released window. One column per source type (chords, sines).
 
-Either input may be left out. Writes OUT.png. Only trials with status done count. Needs h5py,
+Either input may be left out; each takes several files (parts of a sweep run separately). Writes OUT.png. Only trials with status done count. Needs h5py,
 numpy and matplotlib.
 """
 import argparse
+from pathlib import Path
 
 import matplotlib
 
@@ -32,7 +33,18 @@ POPULATIONS = ["x", "z", "y"]
 COLOURS = {"x": "0.55", "z": "#3A5BA7", "y": "#2f9498"}
 
 
-def read(path, model):
+def read(paths, model):
+    """Trial columns (decoded) and metrics of the done trials of one model in one or several results
+    files (e.g. parts of a sweep run separately); the files' common columns and metrics, concatenated."""
+    parts = [read_one(path, model) for path in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    names = set.intersection(*(set(columns) for columns, _ in parts))
+    metric_names = set.intersection(*(set(metrics) for _, metrics in parts))
+    columns = {name: np.concatenate([c[name] for c, _ in parts]) for name in names}
+    metrics = {name: np.concatenate([m[name] for _, m in parts]) for name in metric_names}
+    return columns, metrics
+
+
+def read_one(path, model):
     """Trial columns (decoded) and metrics of the done trials of one model in a results file."""
     with h5py.File(path, "r") as f:
         done = f["trials/status"][()] == DONE
@@ -140,8 +152,8 @@ def spatial_panels(path, axes):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tau", help="results of sweeps/feedback_modulation_tau.json")
-    parser.add_argument("--spatial", help="results of sweeps/feedback_modulation_spatial.json")
+    parser.add_argument("--tau", nargs="+", help="results of sweeps/feedback_modulation_tau.json (several files: their trials together)")
+    parser.add_argument("--spatial", nargs="+", help="results of sweeps/feedback_modulation_spatial.json (several files: their trials together)")
     parser.add_argument("--out", default="feedback_modulation", help="output prefix (writes PREFIX.png)")
     args = parser.parse_args()
     if not args.tau and not args.spatial:

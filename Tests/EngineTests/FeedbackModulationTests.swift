@@ -512,6 +512,20 @@ import Testing
         #expect(perStep > matrixWork && perStep < 1.3 * matrixWork)
         #expect(abs(c.estimatedFLOPs / (Double(c.n_batch * 32 * 1000) * perStep) - 1) < 0.01)
     }
+
+    @Test func theTimeModelGrowsWithTheTrainingAndTheController() throws {
+        let c = FeedbackConfig.defaults
+        let longer = try Self.config(#"{"n_batch": 20000}"#), wider = try Self.config(#"{"n_hid": 200}"#)
+        let untrained = try Self.config(#"{"n_batch": 0}"#)
+        #expect(FeedbackExperiment(c).estimatedSeconds == c.estimatedSeconds)
+        // Training is linear in the batches; the test and the analyses are a small fixed part.
+        let perBatch = (c.estimatedSeconds - untrained.estimatedSeconds) / Double(c.n_batch)
+        #expect(abs((longer.estimatedSeconds - untrained.estimatedSeconds) / 20000 / perBatch - 1) < 1e-9)
+        #expect(untrained.estimatedSeconds < 0.02 * c.estimatedSeconds)
+        // Doubling the controller quadruples its products but only doubles its gate work.
+        let ratio = wider.estimatedSeconds / c.estimatedSeconds
+        #expect(ratio > 2 && ratio < 4)
+    }
 }
 
 extension FeedbackExperiment {

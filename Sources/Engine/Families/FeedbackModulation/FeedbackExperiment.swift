@@ -29,6 +29,8 @@ public struct FeedbackExperiment: Experiment {
 
     public var estimatedFLOPs: Double { config.estimatedFLOPs }
 
+    public var estimatedSeconds: Double { config.estimatedSeconds }
+
     /// Trains, tests and analyses. The control is polled after every batch with the fraction of
     /// training done, and keeps checkpoints (every batch boundary is a complete state): a trial
     /// stopped or killed continues from its last checkpoint bit-identically. A divergence is a

@@ -29,8 +29,8 @@ struct BenchFeedback: ParsableCommand {
         values["model"] = .string(model)
         let config: FeedbackConfig
         do { config = try FeedbackConfig(values) } catch { throw ValidationError("\(error)") }
-        let h = config.n_hid, b = config.batch_size
-        let sgemm = BenchTrain.sgemmGFLOPs(m: b, n: 4 * h, k: h)
+        let h = config.n_hid, b = config.batch_size, k = config.input_to_net.size + h
+        let sgemm = ProductShape(name: "LSTM step [x | h] Wᵀ", m: b, n: 4 * h, k: k, transposeB: true).measuredRate()
         let timing = FeedbackBenchmark.measure(config, batches: batches)
         let gflops = timing.flopsPerBatch / timing.total / 1e9
         if json {
@@ -44,7 +44,7 @@ struct BenchFeedback: ParsableCommand {
             return
         }
         print("OpenBLAS core \(KernelSelection.core.name) (\(KernelSelection.core.note))")
-        print(String(format: "single-thread sgemm %dx%dx%d: %.1f GFLOP/s (the shape of one LSTM step)", b, 4 * h, h, sgemm))
+        print(String(format: "single-thread sgemm %dx%dx%d: %.1f GFLOP/s (the shape of one LSTM step)", b, 4 * h, k, sgemm))
         print(String(format: "feedback_modulation %@, %d batches of %d x %d steps: %.3f s per batch (data %.3f, forward %.3f, backward %.3f, update %.3f)",
                      model, batches, b, config.n_sample, timing.total, timing.data, timing.forward, timing.backward, timing.update))
         print(String(format: "  %.3f CPU s per batch (this thread)", timing.cpu))

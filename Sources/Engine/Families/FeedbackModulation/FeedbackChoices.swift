@@ -31,7 +31,7 @@ public enum ControllerInput: String, Sendable, CaseIterable {
     case xy, x, y
 
     /// Width of the LSTM's input for two sources.
-    var size: Int { self == .xy ? 4 : 2 }
+    public var size: Int { self == .xy ? 4 : 2 }
 }
 
 /// Which inputs of the DaleRateNet's modulated layer the gain p scales (the reference's mod_target 0, 1, 2).

@@ -39,6 +39,10 @@ extension EndToEnd {
             Size(name: "latent_quick", configurations: 2 * 2, seeds: 2),
             Size(name: "latent_fidelity", configurations: 3, seeds: 2),
             Size(name: "latent_arneodo_short", configurations: 2 * 5, seeds: 1),
+            // feedback_modulation (docs/families/feedback_modulation.md).
+            Size(name: "feedback_modulation_quick", configurations: 2, seeds: 2),          // 2 models
+            Size(name: "feedback_modulation_tau", configurations: 6, seeds: 5),            // 6 tau
+            Size(name: "feedback_modulation_spatial", configurations: 2, seeds: 5),        // 2 signals
         ]
 
         static let repositoryRoot = URL(fileURLWithPath: #filePath)

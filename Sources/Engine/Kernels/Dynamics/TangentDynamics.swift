@@ -38,6 +38,7 @@ public final class AutonomousRNNMap: BatchedTangentDynamics {
     private let transposedWeights: UnsafeMutablePointer<Double>  // Wᵀ [N, N], for the grouped step
     private let bias: UnsafeMutablePointer<Double>           // b [N]
     private let preactivation: UnsafeMutablePointer<Double>  // a [N] scratch
+    private let slopes: UnsafeMutablePointer<Double>         // φ'(a) of one new state [N] scratch
 
     /// - Parameters:
     ///   - recurrentWeights: W [N, N] row-major (h ← φ(W h + b), the reference's `h @ W.T`).
@@ -69,6 +70,8 @@ public final class AutonomousRNNMap: BatchedTangentDynamics {
         bias = .allocate(capacity: dimension)
         preactivation = .allocate(capacity: dimension)
         preactivation.initialize(repeating: 0, count: dimension)
+        slopes = .allocate(capacity: dimension)
+        slopes.initialize(repeating: 0, count: dimension)
     }
 
     private func load(_ recurrentWeights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?) {
@@ -84,6 +87,7 @@ public final class AutonomousRNNMap: BatchedTangentDynamics {
         transposedWeights.deallocate()
         bias.deallocate()
         preactivation.deallocate()
+        slopes.deallocate()
     }
 
     public func step(_ state: UnsafeMutablePointer<Double>) {
@@ -93,16 +97,22 @@ public final class AutonomousRNNMap: BatchedTangentDynamics {
     }
 
     /// One product [states; bases] Wᵀ for the whole group (every vector v becomes W v), then φ on the
-    /// states and diag(φ') of each new state on its trajectory's mapped basis.
+    /// states and diag(φ') of each new state on its trajectory's mapped basis (the slopes computed once per
+    /// state, then applied to the k vectors in a loop the compiler vectorises; the same products as
+    /// evaluating φ' per element).
     public func advance(_ vectors: UnsafePointer<Double>, into next: UnsafeMutablePointer<Double>, group: Int, k: Int) {
         let n = dimension
         BLAS.gemm(m: group * (1 + k), n: n, k: n, vectors, transposedWeights, next)     // [G(1+k), N]
         for g in 0..<group {
             let state = next + g * n
             for unit in 0..<n { state[unit] = nonlinearity.value(state[unit] + bias[unit]) }
+            switch nonlinearity {
+            case .tanh: for unit in 0..<n { slopes[unit] = 1 - state[unit] * state[unit] }
+            case .relu, .linear: for unit in 0..<n { slopes[unit] = nonlinearity.derivative(fromOutput: state[unit]) }
+            }
             for j in 0..<k {
                 let image = next + (group + g * k + j) * n
-                for unit in 0..<n { image[unit] *= nonlinearity.derivative(fromOutput: state[unit]) }
+                for unit in 0..<n { image[unit] *= slopes[unit] }
             }
         }
     }

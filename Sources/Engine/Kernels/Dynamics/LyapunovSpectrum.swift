@@ -83,7 +83,16 @@ public struct LyapunovResult: Sendable, Equatable {
 /// rounding of the factorisations (which grows with the columns' spread), and the state trajectories
 /// are bit-identical whatever s. Tested against factoring every step to 1e-8 bits per step
 /// (AnalysisLyapunovTests.adaptiveFactorisationAgreesWithEveryStep; 1e-14 but for a strongly chaotic
-/// network with λ1 − λ8 ≈ 7 bits per step, where s stays 2 and the former fixed s = 2 gives the same). Each trajectory is computed as alone and the across-IC rule is applied in the
+/// network with λ1 − λ8 ≈ 7 bits per step, where s stays 2 and the former fixed s = 2 gives the same).
+///
+/// With `SinglePrecisionBasisDynamics` (and `singlePrecisionBases`) a group's bases are carried in Float
+/// once past the first 32 steps while every trajectory's spread is below 3.3 bits per step, with s
+/// adapted so that the columns grow apart by at most 1e2 between factorisations (factored in Double);
+/// the states stay Double, bit for bit those of the Double path. Float resolves each column to 2^-24 of
+/// itself, so R_jj is exact to about s·1e2·2^-24: tested within 1e-4 bits per step of the Double bases
+/// (AnalysisLyapunovTests.singlePrecisionBasesAgreeWithDoubleOnes, measured ≤ 1e-6; on fig2 trials 0 and
+/// 5: 6e-7 and 2e-5, against a lyap_sem of 1e-3 to 1e-2). A wider spread keeps (or returns) the group's
+/// bases to Double. Each trajectory is computed as alone and the across-IC rule is applied in the
 /// same order, so the result is the sequential one up to rounding (for chaotic trajectories, which
 /// amplify rounding, the per-IC estimates differ as different initial conditions would; tested to
 /// agree within the spread).
@@ -94,6 +103,9 @@ public final class LyapunovSpectrum {
     /// Smallest and largest number of steps between factorisations of a grouped trajectory's basis
     /// (the type's comment); 1...1 factors every step.
     public var factorisationIntervals: ClosedRange<Int> = 2...8
+    /// Whether grouped trajectories carry their bases in Float where the exponents' spread allows (with
+    /// `SinglePrecisionBasisDynamics`; the type's comment); false keeps Double throughout.
+    public var singlePrecisionBases = true
 
     private let state: UnsafeMutablePointer<Double>           // h [N]
     private let basis: UnsafeMutablePointer<Double>           // Q [N, k] row-major
@@ -112,6 +124,10 @@ public final class LyapunovSpectrum {
     private let gram, imageCopy: UnsafeMutablePointer<Double>
     /// Per grouped trajectory: steps between its factorisations, and the step of its last one.
     private let intervals, lastFactorised: UnsafeMutablePointer<Int>
+    /// Per grouped trajectory: the latest spread estimate (bits per step); and the group's bases in Float
+    /// (two buffers [G k, N], one read, one written per step).
+    private let spreads: UnsafeMutablePointer<Double>
+    private let singleCurrent, singleNext: UnsafeMutablePointer<Float>
     /// - Parameters:
     ///   - dimension: N, the state dimension of the dynamics to analyse.
     ///   - k: number of exponents (1...N).
@@ -139,6 +155,9 @@ public final class LyapunovSpectrum {
         imageCopy = .allocate(capacity: dimension * k)
         intervals = .allocate(capacity: groupCapacity)
         lastFactorised = .allocate(capacity: groupCapacity)
+        spreads = .allocate(capacity: groupCapacity)
+        singleCurrent = .allocate(capacity: groupCapacity * k * dimension)
+        singleNext = .allocate(capacity: groupCapacity * k * dimension)
     }
 
     deinit {
@@ -146,6 +165,9 @@ public final class LyapunovSpectrum {
                        groupCurrent, groupNext, groupLogSums, gram, imageCopy] { buffer.deallocate() }
         intervals.deallocate()
         lastFactorised.deallocate()
+        spreads.deallocate()
+        singleCurrent.deallocate()
+        singleNext.deallocate()
     }
 
     /// Runs the analysis.
@@ -235,14 +257,23 @@ public final class LyapunovSpectrum {
         let smallest = max(1, factorisationIntervals.lowerBound), largest = max(smallest, factorisationIntervals.upperBound)
         intervals.update(repeating: smallest, count: group)
         lastFactorised.update(repeating: 0, count: group)
+        spreads.update(repeating: .infinity, count: group)
+        let singleDynamics = singlePrecisionBases ? dynamics as? any SinglePrecisionBasisDynamics : nil
+        var single = false, singleBases = singleCurrent, singleMapped = singleNext
         for step in 1...settings.maxSteps {
-            dynamics.advance(current, into: next, group: group, k: k)
+            if let singleDynamics, single {
+                singleDynamics.advance(states: current, into: next, bases: singleBases, into: singleMapped, group: group, k: k)
+                swap(&singleBases, &singleMapped)
+            } else {
+                dynamics.advance(current, into: next, group: group, k: k)
+            }
             swap(&current, &next)
-            for g in 0..<group where step - lastFactorised[g] == intervals[g] || step == settings.maxSteps {
+            for g in 0..<group where step - lastFactorised[g] >= intervals[g] || step == settings.maxSteps {
                 // J_g Q_g over the steps since the last factorisation, column-major [N, k], factored in
                 // place into Q (and diag R): CholeskyQR2, or Householder where a direction is nearly
                 // annihilated (CholeskyQR's Gram matrix is then numerically singular).
                 let image = current + (group + g * k) * n
+                if single { for index in 0..<(n * k) { image[index] = Double(singleBases[g * k * n + index]) } }
                 imageCopy.update(from: image, count: n * k)
                 if !LAPACK.choleskyQR(image, m: n, n: k, rDiagonal: rDiagonal, gram: gram) {
                     image.update(from: imageCopy, count: n * k)
@@ -269,9 +300,30 @@ public final class LyapunovSpectrum {
                                  (largestLog - smallestLog) / Double(step - lastFactorised[g]))
                 // Over the first steps the basis turns towards the Lyapunov vectors and neither estimate
                 // is reliable yet: the interval stays at its smallest.
-                let affordable = spread > 0 ? 13.29 / spread : Double(largest)
+                spreads[g] = spread
+                if single { for index in 0..<(n * k) { singleBases[g * k * n + index] = Float(image[index]) } }
+                let affordable = spread > 0 ? (single ? 6.64 : 13.29) / spread : Double(largest)
                 intervals[g] = step < 32 ? smallest : affordable >= Double(largest) ? largest : max(smallest, Int(affordable))
                 lastFactorised[g] = step
+            }
+            // Float bases once past the start, while every trajectory's spread stays below 3.3 bits per
+            // step (columns growing apart by at most 1e2 between factorisations); Double otherwise.
+            if singleDynamics != nil, step >= 32 {
+                var widest = 0.0
+                for g in 0..<group { widest = max(widest, spreads[g]) }
+                if single != (widest <= 3.3) {
+                    single.toggle()
+                    for g in 0..<group {   // the next factorisation as the new precision affords
+                        let affordable = (single ? 6.64 : 13.29) / spreads[g]
+                        intervals[g] = affordable >= Double(largest) ? largest : max(smallest, Int(affordable))
+                    }
+                    let bases = current + group * n
+                    if single {
+                        for index in 0..<(group * k * n) { singleBases[index] = Float(bases[index]) }
+                    } else {
+                        for index in 0..<(group * k * n) { bases[index] = Double(singleBases[index]) }
+                    }
+                }
             }
         }
         for g in 0..<group {

@@ -120,7 +120,8 @@ public final class AutonomousRNNMap: SinglePrecisionBasisDynamics {
     public func advance(_ vectors: UnsafePointer<Double>, into next: UnsafeMutablePointer<Double>, group: Int, k: Int) {
         let n = dimension
         // The states and the bases in two products, so that the states are those of the Float-basis
-        // `advance` bit for bit (one product's row blocking may round a row differently than another's).
+        // `advance` bit for bit (one product's row blocking may round a row differently than another's:
+        // with OpenBLAS's Haswell kernels one product over states and bases rounds the states otherwise).
         BLAS.gemm(m: group, n: n, k: n, vectors, transposedWeights, next)                                   // [G, N]
         BLAS.gemm(m: group * k, n: n, k: n, vectors + group * n, transposedWeights, next + group * n)      // [G k, N]
         for g in 0..<group {

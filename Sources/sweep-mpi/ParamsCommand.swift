@@ -69,7 +69,7 @@ struct ParamsCommand: ParsableCommand {
     /// Aligned columns for a terminal.
     static func table(_ family: any ExperimentFamily) -> String {
         let parameters = family.parameters
-        let nameWidth = min(28, parameters.map { names($0).count }.max() ?? 0)
+        let nameWidth = min(34, parameters.map { names($0).count }.max() ?? 0)
         let defaultWidth = min(24, parameters.map(\.defaultText.count).max() ?? 0)
         var text = "family \(family.name): \(family.summary)\n\n"
         for p in parameters {

@@ -91,13 +91,32 @@ public struct ExperimentResult: Sendable {
 }
 
 /// Polled by a running experiment between units of work.
+///
+/// Checkpoints, for experiments that run long (minutes to hours): at its start an experiment asks
+/// `restoreCheckpoint()` and, given a state, continues from it; at every point where its state is
+/// complete (an epoch boundary) it asks `checkpointDue()` and, if so, calls `saveCheckpoint`; and
+/// when `shouldStop` returns true it saves a checkpoint before it throws `ExperimentCancelled`. A
+/// resumed experiment must give bit-identical results to one that ran without interruption.
 public protocol ExperimentControl: AnyObject {
     /// Called after every unit of work with the fraction done; true asks the experiment to stop
     /// (it then throws `ExperimentCancelled`).
     func shouldStop(progress: Double) -> Bool
+    /// The state the experiment saved in an earlier, unfinished run, or nil.
+    func restoreCheckpoint() -> ExperimentState?
+    /// Whether it is time to save a checkpoint.
+    func checkpointDue() -> Bool
+    /// Stores the experiment's state, replacing the previous checkpoint.
+    func saveCheckpoint(_ state: ExperimentState) throws
 }
 
-/// A control that never stops the experiment.
+extension ExperimentControl {
+    /// Without a place to keep them, there are no checkpoints.
+    public func restoreCheckpoint() -> ExperimentState? { nil }
+    public func checkpointDue() -> Bool { false }
+    public func saveCheckpoint(_ state: ExperimentState) throws {}
+}
+
+/// A control that never stops the experiment (and keeps no checkpoints).
 public final class RunToCompletion: ExperimentControl {
     public init() {}
     public func shouldStop(progress: Double) -> Bool { false }

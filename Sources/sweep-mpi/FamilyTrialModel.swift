@@ -94,9 +94,17 @@ struct FamilyTrialModel: TrialModel {
     }
 }
 
-/// The sweep's trial control as the Engine sees it.
+/// The sweep's trial control as the Engine sees it; checkpoints travel as encoded bytes.
 final class SweepControl: ExperimentControl {
     let control: TrialControl
     init(_ control: TrialControl) { self.control = control }
     func shouldStop(progress: Double) -> Bool { control.shouldStop(progress: progress) }
+    func checkpointDue() -> Bool { control.checkpointDue() }
+    func saveCheckpoint(_ state: ExperimentState) throws { try control.saveCheckpoint(state.encoded()) }
+
+    /// A checkpoint that cannot be decoded is dropped: the trial starts over.
+    func restoreCheckpoint() -> ExperimentState? {
+        guard let bytes = control.restoreCheckpoint() else { return nil }
+        return try? ExperimentState(decoding: bytes)
+    }
 }

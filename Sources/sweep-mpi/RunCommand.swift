@@ -67,9 +67,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Seconds between progress lines in lines mode.")
     var progressInterval = 30.0
 
+    @Option(help: ArgumentHelp("Seconds of a long trial's run between its checkpoints (families whose trials run for minutes to hours save them; a rerun resumes a trial from its last one).", valueName: "seconds"))
+    var checkpointInterval = 600.0
+
     func validate() throws {
         guard grace >= 0, grace.isFinite else { throw ValidationError("--grace must be a number of seconds >= 0") }
         guard progressInterval > 0, progressInterval.isFinite else { throw ValidationError("--progress-interval must be > 0") }
+        guard checkpointInterval >= 0, checkpointInterval.isFinite else {
+            throw ValidationError("--checkpoint-interval must be a number of seconds >= 0")
+        }
     }
 
     func run() throws {
@@ -85,7 +91,7 @@ struct RunCommand: ParsableCommand {
             let plan = expansion.plan
             let options = RunOptions(output: selection.output ?? plan.output, provenance: provenance, restart: restart,
                                      rerunFailed: rerunFailed, grace: grace, progress: progress,
-                                     progressInterval: progressInterval)
+                                     progressInterval: progressInterval, checkpointInterval: checkpointInterval)
             code = runSweep(plan: plan, model: model, options: options, communicator: communicator)
         } catch let failure as CommandFailure {
             // Every rank reads and expands the same file, so every rank fails the same way.

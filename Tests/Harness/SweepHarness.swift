@@ -2,7 +2,7 @@ import Foundation
 import Sweep
 
 /// `sweep-harness FILE.json [--output PATH] [--restart] [--rerun-failed] [--grace SECONDS]
-///  [--progress auto|terminal|lines|none] [--progress-interval SECONDS]`
+///  [--progress auto|terminal|lines|none] [--progress-interval SECONDS] [--checkpoint-interval SECONDS]`
 /// Runs a sweep file over a synthetic model through the real runner and results store, under
 /// mpirun or alone: the runtime's tests, without training networks.
 @main
@@ -15,6 +15,7 @@ struct SweepHarness {
         var grace = 0.5
         var progress = ProgressMode.none
         var progressInterval = 30.0
+        var checkpointInterval = 600.0
     }
 
     struct UsageError: Error { var message: String }
@@ -45,6 +46,10 @@ struct SweepHarness {
                 let text = try value(argument)
                 guard let seconds = Double(text), seconds > 0 else { throw UsageError(message: "--progress-interval \(text): not a positive number") }
                 result.progressInterval = seconds
+            case "--checkpoint-interval":
+                let text = try value(argument)
+                guard let seconds = Double(text), seconds >= 0 else { throw UsageError(message: "--checkpoint-interval \(text): not a number of seconds") }
+                result.checkpointInterval = seconds
             default:
                 guard !argument.hasPrefix("-"), result.input.isEmpty else { throw UsageError(message: "unexpected argument \(argument)") }
                 result.input = argument
@@ -85,7 +90,7 @@ struct SweepHarness {
                                  provenance: Provenance(toolVersion: "sweep-harness", gitCommit: "none", openBLASVersion: "none"),
                                  restart: arguments.restart, rerunFailed: arguments.rerunFailed, grace: arguments.grace,
                                  progress: arguments.progress, progressInterval: arguments.progressInterval,
-                                 programName: "sweep-harness")
+                                 checkpointInterval: arguments.checkpointInterval, programName: "sweep-harness")
         return runSweep(plan: plan, model: model, options: options, communicator: communicator)
     }
 }

@@ -5,9 +5,11 @@ import Sweep
 /// deterministically. Parameters: x (number, default 1), size (integer, default 4: length of
 /// "values"), work_ms (number, default 0: busy work of about that long, polling the control),
 /// fail_if (number: the trial fails when x equals it), diverge_if (number: the trial diverges
-/// when x equals it), seed (integer, default 0), label (string, optional).
+/// when x equals it), seed (integer, default 0), label (string, optional), stages (integer,
+/// default 1: the work in that many stages, with a checkpoint after every stage when one is due
+/// and when the trial is asked to stop; a resumed trial logs "resumed x=.. seed=.. at stage k").
 struct SyntheticModel: TrialModel {
-    let parameterNames = ["x", "size", "work_ms", "fail_if", "diverge_if", "seed", "label"]
+    let parameterNames = ["x", "size", "work_ms", "fail_if", "diverge_if", "seed", "label", "stages"]
     /// Wall-clock seconds of the busy work (stored under /timings, never in /metrics).
     let timingNames = ["work_seconds"]
 
@@ -36,6 +38,11 @@ struct SyntheticModel: TrialModel {
         guard work >= 0 else { throw ParameterError(field: "work_ms", value: "\(work)", reason: "must be >= 0") }
         resolved["work_ms"] = .number(work)
         resolved["seed"] = .number(try number("seed", default: 0)!)
+        let stages = try number("stages", default: 1)!
+        guard stages >= 1, stages == stages.rounded(), stages <= 1000 else {
+            throw ParameterError(field: "stages", value: "\(stages)", reason: "must be an integer in 1...1000")
+        }
+        if stages > 1 { resolved["stages"] = .number(stages) }
         if let failIf = try number("fail_if", default: nil) { resolved["fail_if"] = .number(failIf) }
         if let divergeIf = try number("diverge_if", default: nil) { resolved["diverge_if"] = .number(divergeIf) }
         if let label = parameters["label"] {
@@ -57,8 +64,21 @@ struct SyntheticModel: TrialModel {
         let seed = value(resolved, "seed")
         if let trialLog { appendLine("x=\(x) seed=\(seed)\n", to: trialLog) }
         let started = ContinuousClock.now
-        if !busyWork(milliseconds: value(resolved, "work_ms"), control: control) {
-            return TrialOutcome(kind: .abandoned)
+        let stages = max(1, Int(value(resolved, "stages")))
+        var firstStage = 0
+        if stages > 1, let saved = control.restoreCheckpoint(),
+           let stage = Int(String(decoding: saved, as: UTF8.self).dropFirst("stage ".count)) {
+            firstStage = stage
+            if let trialLog { appendLine("resumed x=\(x) seed=\(seed) at stage \(stage)\n", to: trialLog) }
+        }
+        for stage in firstStage..<stages {
+            if !busyWork(milliseconds: value(resolved, "work_ms") / Double(stages), control: control) {
+                if stages > 1 { try? control.saveCheckpoint(Array("stage \(stage)".utf8)) }
+                return TrialOutcome(kind: .abandoned)
+            }
+            if stages > 1, stage + 1 < stages, control.checkpointDue() {
+                try? control.saveCheckpoint(Array("stage \(stage + 1)".utf8))
+            }
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

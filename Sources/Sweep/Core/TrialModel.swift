@@ -32,8 +32,21 @@ public protocol TrialModel: Sendable {
 /// Polled by a running trial between units of work.
 public protocol TrialControl: AnyObject {
     /// Called once per unit of work (e.g. per epoch) with the fraction of the trial done.
-    /// Returning true asks the trial to stop as soon as possible.
+    /// Returning true asks the trial to stop as soon as possible; a trial that checkpoints saves
+    /// its state first, so that the next run resumes it.
     func shouldStop(progress: Double) -> Bool
+
+    /// The state the trial saved in an earlier run that did not finish (a drain, a kill), or nil
+    /// to start from scratch. Long trials call it once, at their start.
+    func restoreCheckpoint() -> [UInt8]?
+
+    /// Whether it is time to save a checkpoint (the run's `--checkpoint-interval` has passed since
+    /// the trial started or last saved). Long trials ask at points where their state is complete.
+    func checkpointDue() -> Bool
+
+    /// Stores the trial's state durably, replacing the previous checkpoint. Throws when it cannot
+    /// be written (the trial may go on without it).
+    func saveCheckpoint(_ state: [UInt8]) throws
 }
 
 /// Stored per trial in /trials/status.

@@ -16,6 +16,8 @@ final class BatchExecutor {
     let programName: String
     let communicator: Communicator
     let grace: Double
+    let checkpoints: TrialCheckpoints
+    let checkpointInterval: Double
 
     /// Services messages and signals (rate-limited by the caller); may start the drain.
     var poll: () -> Void = {}
@@ -23,10 +25,12 @@ final class BatchExecutor {
     private(set) var drainDeadline: Double?
 
     init(plan: Plan, model: any TrialModel, order: DispatchOrder, rowOfTrial: [Int], writer: ResultsWriter,
-         communicator: Communicator, host: String, grace: Double, programName: String) {
+         communicator: Communicator, host: String, grace: Double, checkpointInterval: Double, programName: String) {
         self.plan = plan; self.model = model; self.order = order; self.rowOfTrial = rowOfTrial
         self.writer = writer; self.communicator = communicator; self.rank = communicator.rank
         self.host = host; self.grace = grace; self.programName = programName
+        checkpoints = TrialCheckpoints(resultsPath: writer.path)
+        self.checkpointInterval = checkpointInterval
     }
 
     var isDraining: Bool { drainDeadline != nil }
@@ -40,6 +44,7 @@ final class BatchExecutor {
     func run(_ positions: Range<Int>) -> RunMessage.Report {
         var report = RunMessage.Report(want: 0, final: false, completed: positions)
         var records: [RowRecord] = []
+        var finishedIDs: [String] = []
         records.reserveCapacity(positions.count)
         for position in positions {
             if isDraining {
@@ -47,7 +52,7 @@ final class BatchExecutor {
                 continue
             }
             let trial = plan.trials[order.trials[position]]
-            let control = DrainAwareControl(executor: self, started: monotonicSeconds())
+            let control = DrainAwareControl(executor: self, trialID: trial.id, started: monotonicSeconds())
             let outcome = model.run(trial.parameters, control: control)
             let seconds = monotonicSeconds() - control.started
             poll()
@@ -67,9 +72,12 @@ final class BatchExecutor {
             records.append(RowRecord(row: rowOfTrial[order.trials[position]], status: status, seconds: seconds,
                                      rank: Int32(rank), host: host, error: outcome.message,
                                      metrics: outcome.metrics, metricShapes: shapes, timings: outcome.timings))
+            finishedIDs.append(trial.id)
         }
         do {
             try writer.write(records)
+            // Only once the rows are in: a kill before this leaves the checkpoints to resume from.
+            checkpoints.remove(finishedIDs)
         } catch {
             // Every rank must stop promptly; rows already written stay intact (their status was
             // written last).
@@ -82,12 +90,31 @@ final class BatchExecutor {
 }
 
 /// What a running trial polls: it services the coordinator's messages and, once a drain has
-/// started, stops the trial unless it is projected to finish before the grace period ends.
+/// started, stops the trial unless it is projected to finish before the grace period ends. It
+/// keeps the trial's checkpoints.
 final class DrainAwareControl: TrialControl {
     unowned let executor: BatchExecutor
+    let trialID: String
     let started: Double
+    private var lastCheckpoint: Double
 
-    init(executor: BatchExecutor, started: Double) { self.executor = executor; self.started = started }
+    init(executor: BatchExecutor, trialID: String, started: Double) {
+        self.executor = executor; self.trialID = trialID; self.started = started
+        lastCheckpoint = started
+    }
+
+    func restoreCheckpoint() -> [UInt8]? {
+        executor.checkpoints.load(trialID, programName: executor.programName)
+    }
+
+    func checkpointDue() -> Bool {
+        monotonicSeconds() - lastCheckpoint >= executor.checkpointInterval
+    }
+
+    func saveCheckpoint(_ state: [UInt8]) throws {
+        try executor.checkpoints.save(trialID, state: state)
+        lastCheckpoint = monotonicSeconds()
+    }
 
     func shouldStop(progress: Double) -> Bool {
         executor.poll()

@@ -26,13 +26,16 @@ public struct RunOptions: Sendable {
     /// Seconds between progress lines in `lines` mode.
     public var progressInterval: Double
     public var provenance: Provenance
+    /// Seconds of a trial's run between its checkpoints (for the trials that save them).
+    public var checkpointInterval: Double
     /// Prefix of messages ("sweep-mpi: error: ...").
     public var programName: String
 
     public init(output: String, provenance: Provenance, restart: Bool = false, rerunFailed: Bool = false,
                 grace: Double = 0.5, progress: ProgressMode = .auto, progressInterval: Double = 30,
-                programName: String = "sweep-mpi") {
+                checkpointInterval: Double = 600, programName: String = "sweep-mpi") {
         self.output = output; self.provenance = provenance; self.restart = restart
+        self.checkpointInterval = checkpointInterval
         self.rerunFailed = rerunFailed; self.grace = grace; self.progress = progress
         self.progressInterval = progressInterval; self.programName = programName
     }

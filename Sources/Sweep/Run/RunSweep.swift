@@ -36,7 +36,7 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
     let order = DispatchOrder(plan: plan, statuses: setup.statusOfTrial, rerunFailed: options.rerunFailed)
     let executor = BatchExecutor(plan: plan, model: model, order: order, rowOfTrial: setup.rowOfTrial, writer: writer,
                                  communicator: communicator, host: host, grace: options.grace,
-                                 programName: options.programName)
+                                 checkpointInterval: options.checkpointInterval, programName: options.programName)
     var code = SweepExit.success
     var summary = ""
     let started = monotonicSeconds()

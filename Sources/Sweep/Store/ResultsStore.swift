@@ -58,7 +58,8 @@ public enum ResultsStore {
 
     /// Makes `path` ready for a run of `plan`: creates it, keeps it (every trial already has a
     /// row), grows it (rewritten with the union of rows, then renamed over the old one), or with
-    /// `restart` renames whatever is there to a timestamped .bak first. Never deletes results.
+    /// `restart` renames whatever is there to a timestamped .bak first (and its trial checkpoints to
+    /// `<backup>.checkpoints`). Never deletes results.
     public static func prepare(plan: Plan, path: String, restart: Bool, provenance: Provenance) throws -> PreparedOutput {
         try DurableFiles.removeIfPresent(ResultsBuilder.temporaryPath(for: path))
         var backup: String?
@@ -69,6 +70,12 @@ public enum ResultsStore {
             let target = DurableFiles.backupPath(for: path)
             try DurableFiles.renameDurably(path, to: target)
             backup = target
+            // The checkpoints of the old file's unfinished trials go with it: starting over means
+            // starting every trial from scratch.
+            let checkpoints = TrialCheckpoints(resultsPath: path).directory
+            if DurableFiles.entry(at: checkpoints) == .directory {
+                try DurableFiles.renameDurably(checkpoints, to: TrialCheckpoints(resultsPath: target).directory)
+            }
         }
         switch try inspect(path: path, sweepName: plan.name) {
         case .missing:

@@ -214,6 +214,45 @@ import Testing
         #expect(unflossed.metrics["train_loss"]![0].isFinite)
     }
 
+    /// A control that stops the trial at its `stopAt`-th poll (saving a checkpoint, as a drain
+    /// does) and hands a saved state to the next run.
+    final class Interrupting: ExperimentControl {
+        var polls = 0
+        let stopAt: Int?
+        var saved: ExperimentState?
+        let restored: ExperimentState?
+        init(stopAt: Int?, restoring: ExperimentState?) { self.stopAt = stopAt; restored = restoring }
+        func shouldStop(progress: Double) -> Bool { polls += 1; return polls == stopAt }
+        func restoreCheckpoint() -> ExperimentState? { restored }
+        func checkpointDue() -> Bool { false }
+        func saveCheckpoint(_ state: ExperimentState) throws { saved = try ExperimentState(decoding: state.encoded()) }
+    }
+
+    /// Stopped in preflossing, after an epoch, in interflossing or after the last epoch, and resumed
+    /// from the checkpoint it saved (twice in a row too), a trial gives the uninterrupted results bit
+    /// for bit. The polls of the small trial: preflossing updates 1–3, epoch 0, interflossing 5–6,
+    /// epochs 1 and 2, interflossing 9–10, epochs 3, 4 and 5.
+    @Test(arguments: [[2], [4], [6], [10], [13], [2, 3], [5, 6]])
+    func aStoppedTrialResumesBitIdentically(stops: [Int]) throws {
+        let c = try Self.small([:])
+        let reference = try FlossingExperiment(c).run(RunToCompletion())
+        var state: ExperimentState?
+        for stop in stops {
+            let control = Interrupting(stopAt: stop, restoring: state)
+            #expect(throws: ExperimentCancelled.self) { try FlossingExperiment(c).run(control) }
+            state = try #require(control.saved, "no checkpoint saved at poll \(stop)")
+        }
+        let resumed = try FlossingExperiment(c).run(Interrupting(stopAt: nil, restoring: state))
+        for (name, values) in reference.metrics {
+            #expect(resumed.metrics[name]!.map(\.bitPattern) == values.map(\.bitPattern), "\(name) after stops at \(stops)")
+        }
+        // A state that does not fit the trial (another N) is ignored: the trial starts over.
+        let other = Interrupting(stopAt: 4, restoring: nil)
+        _ = try? FlossingExperiment(try Self.small(["N": .number(10)])).run(other)
+        let fresh = try FlossingExperiment(c).run(Interrupting(stopAt: nil, restoring: other.saved))
+        #expect(fresh.metrics["test_accuracy"]!.map(\.bitPattern) == reference.metrics["test_accuracy"]!.map(\.bitPattern))
+    }
+
     /// A stop request abandons the trial.
     @Test func aStopRequestCancels() throws {
         final class StopAtOnce: ExperimentControl { func shouldStop(progress: Double) -> Bool { true } }

@@ -28,8 +28,9 @@ public struct FlossingExperiment: Experiment {
     public var estimatedFLOPs: Double { config.estimatedFLOPs }
 
     /// Runs the trial; the control is polled after every epoch and every flossing update with the
-    /// fraction of the estimated work done. A divergence is a result: the arrays keep what was
-    /// computed before it.
+    /// fraction of the estimated work done, and a checkpoint is saved there when the control asks
+    /// for one or stops the trial. A divergence is a result: the arrays keep what was computed
+    /// before it.
     public func run(_ control: ExperimentControl) throws -> ExperimentResult {
         let clock = ContinuousClock()
         let start = clock.now
@@ -38,13 +39,25 @@ public struct FlossingExperiment: Experiment {
         let trainer = BitTaskTrainer(config: config, network: network)
         let flosser = try Flosser(config: config, network: network)
         var record = FlossingRecord(config)
+        // A checkpoint that does not fit is ignored: the trial starts over.
+        var resume: FlossingCheckpoint?
+        if let state = control.restoreCheckpoint() {
+            resume = try? FlossingCheckpoint.restore(state, network: network, trainer: trainer, flosser: flosser, record: &record)
+        }
         let initialized = clock.now
         var trainTime = Duration.zero, flossingTime = Duration.zero, analysisTime = Duration.zero
         let total = config.estimatedFLOPs
-        var done = 0.0
-        func poll(_ flops: Double) throws {
+        var done = Double(resume?.epoch ?? 0) * config.epochFLOPs + Double(flosser.updates) * config.flossingUpdateFLOPs
+        /// After a unit of work that leaves the trial before `epoch` with `phaseUpdates` of its
+        /// flossing phase done.
+        func poll(_ flops: Double, epoch: Int, phaseUpdates: Int) throws {
             done += flops
-            if control.shouldStop(progress: min(1, done / total)) { throw ExperimentCancelled() }
+            let stop = control.shouldStop(progress: min(1, done / total))
+            if stop || control.checkpointDue() {
+                try control.saveCheckpoint(FlossingCheckpoint.save(epoch: epoch, phaseUpdates: phaseUpdates, network: network,
+                                                                   trainer: trainer, flosser: flosser, record: record))
+            }
+            if stop { throw ExperimentCancelled() }
         }
         func analysed<T>(_ body: () throws -> T) rethrows -> T {
             let before = clock.now
@@ -52,16 +65,17 @@ public struct FlossingExperiment: Experiment {
             return try body()
         }
 
-        record.spectrumInitial = try analysed { try flosser.recordedSpectrum() }
+        if resume == nil { record.spectrumInitial = try analysed { try flosser.recordedSpectrum() } }
         let interflossing = config.interflossingEpochs
-        epochs: for epoch in 0..<config.E {
+        epochs: for epoch in (resume?.epoch ?? 0)..<config.E {
             var phase: (index: Int, updates: Int)?
             if epoch == 0 && config.preflossingUpdates > 0 { phase = (0, config.preflossingUpdates) }
             if let index = interflossing.firstIndex(of: epoch) { phase = (index + 1, config.Ei) }
             if let (index, updates) = phase {
                 let before = clock.now
                 record.phaseEpochs[index] = Double(epoch)
-                for update in 0..<updates {
+                let first = epoch == resume?.epoch ? resume!.phaseUpdates : 0
+                for update in first..<updates {
                     let loss = try flosser.update()
                     record.flossingLoss[index * config.updatesPerPhase + update] = loss
                     guard loss.isFinite, network.parameters.allFinite() else {
@@ -71,7 +85,7 @@ public struct FlossingExperiment: Experiment {
                         flossingTime += clock.now - before
                         break epochs
                     }
-                    try poll(config.flossingUpdateFLOPs)
+                    try poll(config.flossingUpdateFLOPs, epoch: epoch, phaseUpdates: update + 1)
                 }
                 flossingTime += clock.now - before
                 let spectrum = try analysed { try flosser.recordedSpectrum() }
@@ -89,7 +103,7 @@ public struct FlossingExperiment: Experiment {
                 break
             }
             if record.successEpoch.isNaN && step.accuracy > config.accuracy_threshold { record.successEpoch = Double(epoch) }
-            try poll(config.epochFLOPs)
+            try poll(config.epochFLOPs, epoch: epoch + 1, phaseUpdates: 0)
         }
         if record.divergence == nil {
             try analysed {
@@ -106,7 +120,7 @@ public struct FlossingExperiment: Experiment {
 }
 
 /// What a trial records, in flat arrays of the metrics' shapes (NaN until computed): with the
-/// parameters and the two optimizers' state, the whole state of a trial at an epoch boundary.
+/// parameters and the two optimizers' state, the whole state of a trial (`FlossingCheckpoint`).
 struct FlossingRecord {
     var trainLoss, trainAccuracy, gradientNorm: [Double]
     var flossingLoss: [Double]                   // [phases, updatesPerPhase]

@@ -14,7 +14,9 @@ struct BenchFlossing: ParsableCommand {
             preflossing updates and 2 x 500 interflossing updates, k 75) once, reporting wall and \
             CPU seconds; then times training epochs and flossing updates alone. FLOPs are counted \
             from the shapes (estimatedFLOPs). The large-product rate is single-thread sgemm at \
-            1000 x 1000 x 1000, measured in the same run. The reference (Julia/Flux) reports \
+            1000 x 1000 x 1000, measured in the same run. Rates are per CPU second of this \
+            process (OpenBLAS runs one thread), so that other processes sharing the cores change \
+            the wall times but not the rates. The reference (Julia/Flux) reports \
             "minutes to a few hours" per run; scripts/flossing/reference_step.py --time measures a \
             PyTorch autograd re-statement of its steps on this machine.
             """)
@@ -34,10 +36,10 @@ struct BenchFlossing: ParsableCommand {
             print("wrote the first flossing and training steps of seed \(seed) to \(traceOut)")
             return
         }
-        let large = BenchTrain.sgemmGFLOPs(m: 1000, n: 1000, k: 1000)
-        print(String(format: "single-thread sgemm 1000x1000x1000: %.1f GFLOP/s (the core's large-product rate)", large))
-        print(String(format: "single-thread sgemm 16x80x80: %.1f GFLOP/s (one training step's product)", BenchTrain.sgemmGFLOPs(m: 16, n: 80, k: 80)))
-        print(String(format: "single-thread sgemm 75x80x80: %.1f GFLOP/s (J Q of a flossing step)", BenchTrain.sgemmGFLOPs(m: 75, n: 80, k: 80)))
+        let large = Self.sgemmGFLOPs(m: 1000, n: 1000, k: 1000)
+        print(String(format: "single-thread sgemm 1000x1000x1000: %.1f GFLOP/s per CPU second (the core's large-product rate)", large))
+        print(String(format: "single-thread sgemm 16x80x80: %.1f GFLOP/s (one training step's product)", Self.sgemmGFLOPs(m: 16, n: 80, k: 80)))
+        print(String(format: "single-thread sgemm 75x80x80: %.1f GFLOP/s (J Q of a flossing step)", Self.sgemmGFLOPs(m: 75, n: 80, k: 80)))
         print(String(format: "single-thread QR 80x75 (sgeqrf + sorgqr): %.1f GFLOP/s", try Self.qrGFLOPs(rows: 80, columns: 75)))
 
         // The whole README network.
@@ -85,21 +87,39 @@ struct BenchFlossing: ParsableCommand {
         return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
-    /// Best-of-5 rate of the Float32 thin QR at one shape (4 m n² − 4 n³ / 3 FLOPs).
+    /// Best-of-5 single-thread sgemm rate at one shape, per CPU second.
+    static func sgemmGFLOPs(m: Int, n: Int, k: Int) -> Double {
+        var s = RandomStream(seed: 1, purpose: RandomPurpose(rawValue: 0))
+        var a = [Float](repeating: 0, count: m * k), b = [Float](repeating: 0, count: k * n), c = [Float](repeating: 0, count: m * n)
+        s.fillNormal(&a, count: a.count); s.fillNormal(&b, count: b.count)
+        let repeats = max(10, Int(2e9 / Double(2 * m * n * k)))
+        return bestRate(flops: Double(2 * m * n * k * repeats)) {
+            for _ in 0..<repeats { BLAS.gemm(transposeB: true, m: m, n: n, k: k, a, b, beta: 1, &c) }
+        }
+    }
+
+    /// Best-of-5 rate of the Float32 thin QR at one shape (4 m n² − 4 n³ / 3 FLOPs), per CPU second.
     static func qrGFLOPs(rows m: Int, columns n: Int) throws -> Double {
         var stream = RandomStream(seed: 1, purpose: RandomPurpose(rawValue: 0))
         var a = [Float](repeating: 0, count: m * n), work = a, r = [Float](repeating: 0, count: n * n)
         stream.fillNormal(&a, count: a.count)
         let qr = ThinQR(rows: m, columns: n)
-        let flops = 4 * Double(m * n * n) - 4 * Double(n * n * n) / 3, repeats = 2000
-        var best = 0.0
-        for _ in 0..<5 {
-            let start = ContinuousClock.now
+        let repeats = 2000
+        return try bestRate(flops: (4 * Double(m * n * n) - 4 * Double(n * n * n) / 3) * Double(repeats)) {
             for _ in 0..<repeats {
                 work = a
                 try qr.factor(&work, r: &r)
             }
-            best = max(best, flops * Double(repeats) / (ContinuousClock.now - start).seconds / 1e9)
+        }
+    }
+
+    /// GFLOP per CPU second of the best of 5 runs of `body`.
+    static func bestRate(flops: Double, _ body: () throws -> Void) rethrows -> Double {
+        var best = 0.0
+        for _ in 0..<5 {
+            let start = cpuSeconds()
+            try body()
+            best = max(best, flops / (cpuSeconds() - start) / 1e9)
         }
         return best
     }

@@ -30,10 +30,31 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print the resolved parameters only, without training.")
     var resolveOnly = false
 
+    @Option(help: ArgumentHelp("Differential trace: start from this folder's initial weights, minibatches and evaluation set (scripts/reference/TRACE.md).", valueName: "dir"))
+    var traceIn: String?
+
+    @Option(help: ArgumentHelp("Differential trace: write per-step losses, gradients, weights and analyses to this folder.", valueName: "dir"))
+    var traceOut: String?
+
+    @Option(help: ArgumentHelp("Differential trace without --trace-in: also write this run's own initial weights, minibatches and evaluation set as a trace input.", valueName: "dir"))
+    var dumpIn: String?
+
+    func validate() throws {
+        if traceIn != nil || dumpIn != nil, traceOut == nil { throw ValidationError("--trace-in and --dump-in need --trace-out") }
+        if traceIn != nil, dumpIn != nil {
+            throw ValidationError("--dump-in writes this run's own inputs: it cannot be combined with --trace-in")
+        }
+        if traceOut != nil, trial != nil || seeds != nil { throw ValidationError("a differential trace runs a config file, not a sweep trial") }
+    }
+
     func run() throws {
         BLAS.useSingleThread()
         let text = try CommandFailure.readText(file, what: file == "-" ? "standard input" : "config")
-        let object = try Self.parseObject(text, source: file)
+        var object = try Self.parseObject(text, source: file)
+        if let traceOut {
+            try runTrace(&object, traceOut: traceOut)
+            return
+        }
         let selected = try Self.isSweepFile(object) ? try selectTrial(text) : try configTrial(object)
         var output = JSONObject()
         if let index = selected.index { output["trial"] = .number(Double(index)) }
@@ -60,6 +81,40 @@ struct TrainCommand: ParsableCommand {
         print(JSONValue.object(output).prettyText())
     }
 
+    /// The differential trace (scripts/reference/TRACE.md): the config may carry a "trace" object
+    /// of trace settings beside its parameters.
+    private func runTrace(_ object: inout JSONObject, traceOut: String) throws {
+        let traceSettings = object["trace"]
+        object["trace"] = nil
+        for member in try overrides.overrides() { object[member.key] = member.value }
+        let model: FamilyTrialModel
+        do { model = try FamilyTrialModel.forParameters(object) } catch {
+            throw CommandFailure(.badInput, "\(file): \(error)")
+        }
+        guard let tracing = model.family as? any DifferentialTracing else {
+            throw CommandFailure(.usage, "family \(model.family.name) has no differential trace")
+        }
+        var values = object
+        values["family"] = nil
+        let inputs = try traceIn.map(TraceFolder.read) ?? [:]
+        let output: TraceOutput
+        do {
+            output = try tracing.trace(values, settings: traceSettings, inputs: inputs)
+        } catch let error as ParameterError {
+            throw CommandFailure(.badInput, "\(file): \(error)")
+        } catch let error as TraceInputError {
+            throw CommandFailure(.badInput, "\(traceIn ?? file): \(error)")
+        } catch {
+            throw CommandFailure(.internalError, "training failed: \(error)")
+        }
+        var config = object
+        if let traceSettings { config["trace"] = traceSettings }
+        let manifest = JSONObject([("writer", .string("sweep-mpi")), ("family", .string(model.family.name)),
+                                   ("config", .object(config)), ("tool_version", .string(SweepMPI.version))])
+        try TraceFolder.write(output.trace, to: traceOut, manifest: manifest)
+        if let dumpIn { try TraceFolder.write(output.dump, to: dumpIn, manifest: manifest) }
+    }
+
     /// A config file: the parameters, with the --set values over them.
     private func configTrial(_ object: JSONObject) throws -> (model: FamilyTrialModel, resolved: JSONObject, index: Int?) {
         if trial != nil { throw ValidationError("--trial K needs a sweep file; \(file) is a config") }
@@ -68,7 +123,7 @@ struct TrainCommand: ParsableCommand {
         for member in try overrides.overrides() { parameters[member.key] = member.value }
         do {
             let model = try FamilyTrialModel.forParameters(parameters)
-            return (model, try model.resolve(parameters), nil)
+            return (model, try model.resolve(parameters).parameters, nil)
         } catch {
             throw CommandFailure(.badInput, "\(file): \(Self.describe(error, overridden: overrides.assignments))")
         }

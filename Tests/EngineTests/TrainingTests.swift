@@ -74,21 +74,54 @@ import Testing
         logits = [15, 0, 0, 15]
         #expect(LossKind.cce.loss.evaluate(logits: logits, labels: [0, 1], batch: 2, outputs: 2) > 0)
 
-        let c = try Self.small(["num_epochs": .number(12), "learning_rate": .number(1e-2)])
+        let c = try Self.small(["num_epochs": .number(20), "learning_rate": .number(1e-2)])
         let network = Network(config: c, maxTrainingBatch: c.batch_size)
         try network.initialize()
         let trainer = Trainer(config: c, network: network, task: GaussianClusterTask(c))
         var snapshots: [[Float]] = []
         let history = try trainer.train(visit: { _ in snapshots.append(network.parameters.snapshot()) }, shouldStop: { _ in false })
         #expect(history.skippedSteps > 0)
-        #expect(history.optimizerSteps + history.skippedSteps == 12 * c.trainBatchesPerEpoch)
+        #expect(history.optimizerSteps + history.skippedSteps == 20 * c.trainBatchesPerEpoch)
         // Once a whole epoch has zero loss, the weights stop changing: the last checkpoints are identical.
-        let zeroEpochs = (0..<12).filter { history.epochStatistics[$0 * 4] == 0 }
+        let zeroEpochs = (0..<20).filter { history.epochStatistics[$0 * 4] == 0 }
         #expect(!zeroEpochs.isEmpty, "training never reached a zero loss")
-        if let first = zeroEpochs.first, first < 11 {
+        if let first = zeroEpochs.first, first < 19 {
             #expect(snapshots[first] != snapshots[0])
             #expect(snapshots[first + 1] == snapshots.last!)
         }
+    }
+
+    /// Once the weights freeze, an analysis at a later checkpoint reuses the result at the same
+    /// weights; it is exactly what computing it afresh there gives.
+    @Test func frozenWeightsReuseTheirAnalysesExactly() throws {
+        let analyses = JSONValue.array(["lyapunov", "acc_over_training", "dim_through_training"].map { .string($0) })
+        let frozen: [String: JSONValue] = ["num_epochs": .number(14), "learning_rate": .number(1e-2), "analyses": analyses,
+                                            "lyap_max_steps": .number(30), "lyap_max_ics": .number(4)]
+        let every = try FarrellExperiment(Self.small(frozen.merging(["lyap_epochs": .array((0...14).map { .number(Double($0)) })]) { $1 }))
+            .run(RunToCompletion()).metrics
+        let zeroEpochs = (0..<14).filter { every["epoch_stats"]![$0 * 4] == 0 }
+        let first = try #require(zeroEpochs.first, "training never reached a zero loss")
+        try #require(first < 13, "the weights froze too late for this test")
+        let lyap = every["lyap"]!, k = 10
+        // Frozen from the end of epoch `first` on: the same spectrum at every later epoch ...
+        for epoch in (first + 2)...14 { #expect(Array(lyap[epoch * k..<(epoch + 1) * k]) == Array(lyap[(first + 1) * k..<(first + 2) * k])) }
+        #expect(every["acc_over_training"]![14] == every["acc_over_training"]![first + 1])
+        #expect(every["dim_through_training"]![14] == every["dim_through_training"]![first + 1])
+        // ... and the final one is what a run that analyses only the final epoch computes afresh.
+        let finalOnly = try FarrellExperiment(Self.small(frozen.merging(["lyap_epochs": .array([.number(-1)])]) { $1 }))
+            .run(RunToCompletion()).metrics
+        #expect(Array(finalOnly["lyap"]!) == Array(lyap[14 * k..<15 * k]))
+        #expect(finalOnly["lyap_steps"]![0] == every["lyap_steps"]![14])
+    }
+
+    @Test func resultAtWeightsComputesOncePerVersion() {
+        var result = ResultAtWeights<Int>(), calls = 0
+        let compute = { calls += 1; return calls }
+        #expect(result.value(at: 0, compute) == 1)
+        #expect(result.value(at: 0, compute) == 1)
+        #expect(result.value(at: 1, compute) == 2)
+        #expect(result.value(at: 0, compute) == 3)
+        #expect(calls == 3)
     }
 
     /// The reference's always-on dropout (dropout_in_eval) reaches the validation pass only: the
@@ -150,11 +183,11 @@ import Testing
     }
 }
 
-/// A task defined outside the Engine: three classes by the first input coordinate (below −1/3,
-/// between, above 1/3), presented at the first two steps. Its sizes differ from the config's
-/// (X_dim 200, n_hold 1, num_classes 2): the network, the trainer and the analyses take them from
-/// the task — how new tasks are added.
-final class BandTask: ClassificationTask {
+/// A task defined outside the Engine: three inputs uniform in [-1, 1], presented at the first two
+/// steps, and the class is the largest one. Its sizes differ from the config's (X_dim 200, n_hold 1,
+/// num_classes 2): the network, the trainer and the analyses take them from the task — how new
+/// tasks are added.
+final class LargestInputTask: ClassificationTask {
     let inputSize = 3, inputSteps = 2, classes = 3
 
     func drawTraining(count: Int, into buffer: SampleBuffer, stream: inout RandomStream) {
@@ -163,8 +196,8 @@ final class BandTask: ClassificationTask {
                 let x = Float(2 * stream.nextUniform() - 1)
                 for s in 0..<inputSteps { buffer.inputs[(s * count + row) * inputSize + i] = x }
             }
-            let first = buffer.inputs[row * inputSize]
-            buffer.labels[row] = first < -1.0 / 3 ? 0 : first < 1.0 / 3 ? 1 : 2
+            let x = buffer.inputs + row * inputSize
+            buffer.labels[row] = x[0] >= x[1] && x[0] >= x[2] ? 0 : x[1] >= x[2] ? 1 : 2
             buffer.groups[row] = buffer.labels[row]
         }
     }
@@ -179,7 +212,7 @@ extension TrainingTests {
         let c = try Self.small(["num_epochs": .number(15), "learning_rate": .number(1e-2),
                                 "analyses": .array([.string("dim_layers"), .string("acc_over_training"), .string("lyapunov")])])
         #expect(c.X_dim != 3 && c.n_hold != 2 && c.num_classes != 3)
-        let result = try FarrellExperiment(c, task: { _ in BandTask() }).run(RunToCompletion())
+        let result = try FarrellExperiment(c, task: { _ in LargestInputTask() }).run(RunToCompletion())
         #expect(result.divergence == nil)
         let stats = result.metrics["epoch_stats"]!
         #expect(stats[4 * 14 + 3] > 0.85, "final validation accuracy: \(stats)")

@@ -172,27 +172,13 @@ enum FlossingTrace {
     }
 }
 
-/// Minimal .npy writer (format 1.0, little-endian, C order).
-enum NPY {
+/// Writing one trace array (the project's .npy format, `NPY.encode`) to a file.
+extension NPY {
     static func write(_ values: [Float], shape: [Int], to path: String) throws {
-        try write(bytes: values.withUnsafeBytes { Data($0) }, descr: "<f4", shape: shape, to: path)
+        try encode(.float32(values, shape: shape)).write(to: URL(fileURLWithPath: path))
     }
 
     static func write(_ values: [Double], shape: [Int], to path: String) throws {
-        try write(bytes: values.withUnsafeBytes { Data($0) }, descr: "<f8", shape: shape, to: path)
-    }
-
-    private static func write(bytes: Data, descr: String, shape: [Int], to path: String) throws {
-        let dimensions = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(dimensions), }"
-        // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
-        let padding = (64 - (10 + header.utf8.count + 1) % 64) % 64
-        header += String(repeating: " ", count: padding) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(header.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(header.utf8))
-        data.append(bytes)
-        try data.write(to: URL(fileURLWithPath: path))
+        try encode(.float64(values, shape: shape)).write(to: URL(fileURLWithPath: path))
     }
 }

@@ -26,7 +26,7 @@ public final class BitTaskTrainer {
         task = DelayedBitTask(level: config.xorLevel, delay: config.delay, amplitude: config.I1, steps: config.T,
                               lossStart: config.lossStart)
         // AdamW with decay 0 and Flux's ε (Flux.Optimiser(ClipNorm(0.03), ADAMW(lr, (b1, b2), 0))).
-        optimizer = Optimizer(.adam(beta1: Float(config.b1), beta2: Float(config.b2), epsilon: 1e-8, weightDecay: 0, decoupled: true),
+        optimizer = Optimizer(.adam(beta1: config.b1, beta2: config.b2, epsilon: 1e-8, weightDecay: 0, decoupled: true),
                               parameters: network.parameters)
         batch = config.B; steps = config.T; units = config.N; lossStart = config.lossStart
         scoredEntries = config.lossSteps * config.B

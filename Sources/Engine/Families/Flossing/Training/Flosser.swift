@@ -24,7 +24,7 @@ public final class Flosser {
         let n = config.N
         k = config.nLE
         spectrum = DrivenRateSpectrum(units: n, inputSize: 1, exponents: k, maxRecordedSteps: config.Tp, nonlinearity: .tanh)
-        optimizer = Optimizer(.adam(beta1: Float(config.b1), beta2: Float(config.b2), epsilon: 1e-8, weightDecay: 0, decoupled: true),
+        optimizer = Optimizer(.adam(beta1: config.b1, beta2: config.b2, epsilon: 1e-8, weightDecay: 0, decoupled: true),
                               parameters: network.parameters, tensors: RateNetwork.flossedTensors)
         inputs = .allocate(capacity: config.Tp)
         probeInputs = .allocate(capacity: config.spectrum_steps)

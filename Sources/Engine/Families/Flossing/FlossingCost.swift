@@ -42,6 +42,27 @@ extension FlossingConfig {
     }
 }
 
+/// The rates one core sustains on each part of a flossing trial (FLOP per CPU second), measured
+/// by `sweep-mpi bench flossing` at N 80 (the sweep files' size) with OpenBLAS's own kernels: the
+/// training epoch's 16 × 80 × 80 products, the flossing update bound by its 80 × 75 QRs, the
+/// recorded spectra (QRs without their adjoints) and the test's forward passes.
+enum FlossingCoreRate {
+    static let epoch = 7.0e10
+    static let flossingUpdate = 5.5e10
+    static let spectrum = 4.0e10
+    static let test = 5.0e10
+}
+
+extension FlossingConfig {
+    /// Estimated seconds of the whole trial on one core: each part at its own rate.
+    public var estimatedSeconds: Double {
+        Double(E) * epochFLOPs / FlossingCoreRate.epoch
+            + Double(flossingUpdates) * flossingUpdateFLOPs / FlossingCoreRate.flossingUpdate
+            + Double(2 + interflossingEpochs.count + (preflossingUpdates > 0 ? 1 : 0)) * spectrumFLOPs / FlossingCoreRate.spectrum
+            + testFLOPs / FlossingCoreRate.test
+    }
+}
+
 /// Memory of one trial: the parameters with gradients and two optimizers' moments, the
 /// training buffers and the flossing tape.
 enum FlossingMemory {

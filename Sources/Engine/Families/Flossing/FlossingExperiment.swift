@@ -26,6 +26,7 @@ public struct FlossingExperiment: Experiment {
     }
 
     public var estimatedFLOPs: Double { config.estimatedFLOPs }
+    public var estimatedSeconds: Double { config.estimatedSeconds }
 
     /// Runs the trial; the control is polled after every epoch and every flossing update with the
     /// fraction of the estimated work done, and a checkpoint is saved there when the control asks

@@ -67,4 +67,9 @@ void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const in
 void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
             double *b, const int *ldb, int *info);
 
+// Minimum-norm least squares by the SVD (divide and conquer).
+void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *lda, double *b,
+             const int *ldb, double *s, const double *rcond, int *rank, double *work, const int *lwork,
+             int *iwork, int *info);
+
 #endif

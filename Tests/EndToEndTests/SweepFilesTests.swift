@@ -37,6 +37,10 @@ extension EndToEnd {
             Size(name: "supp_s14_s17_lowd", configurations: 3 * 3 * 2 * 3 * 2 * 2 * 2, seeds: 3),
             Size(name: "supp_s18_lowd_chaos", configurations: 2 * 7, seeds: 5),
             Size(name: "supp_s18_s21_noisy_units", configurations: 3 * (3 * 2 * 2 * 2) * 9, seeds: 5), // inputs x grid x (dropout, noise)
+            // feedback_modulation (docs/families/feedback_modulation.md).
+            Size(name: "feedback_modulation_quick", configurations: 2, seeds: 2),          // 2 models
+            Size(name: "feedback_modulation_tau", configurations: 6, seeds: 5),            // 6 tau
+            Size(name: "feedback_modulation_spatial", configurations: 2, seeds: 5),        // 2 signals
         ]
 
         static let repositoryRoot = URL(fileURLWithPath: #filePath)

@@ -8,6 +8,7 @@ public enum Families {
     public static let all: [any ExperimentFamily] = [
         FarrellFamily(),
         LatentDynamicsFamily(),
+        FlossingFamily(),
         FeedbackFamily(),
     ]
 

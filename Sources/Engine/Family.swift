@@ -45,7 +45,7 @@ extension ExperimentFamily {
         do {
             configuration = try readParameters(&reader)
         } catch {
-            let known = parameterNames
+            let known = acceptedNames
             if let unknown = values.keys.first(where: { !known.contains($0) }) { throw unknownParameter(unknown, values[unknown]!) }
             throw error
         }
@@ -56,9 +56,12 @@ extension ExperimentFamily {
 
     public var parameterNames: [String] { parameters.map(\.name) }
 
+    /// Every name a parameter may be given under: the canonical names, then their aliases.
+    public var acceptedNames: [String] { parameterNames + parameters.flatMap(\.aliases) }
+
     private func unknownParameter(_ name: String, _ value: JSONValue) -> ParameterError {
         ParameterError(field: name, value: value,
-                       reason: "unknown parameter of family \(self.name)\(didYouMean(name, among: parameterNames))")
+                       reason: "unknown parameter of family \(self.name)\(didYouMean(name, among: acceptedNames))")
     }
 }
 

@@ -10,7 +10,8 @@ struct FamilyTrialModel: TrialModel {
 
     init(family: any ExperimentFamily) {
         self.family = family
-        parameterNames = ["family"] + family.parameterNames
+        // Aliases are accepted wherever a parameter is named (they resolve to the canonical name).
+        parameterNames = ["family"] + family.acceptedNames
         timingNames = family.timingNames
     }
 

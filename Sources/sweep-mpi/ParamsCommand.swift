@@ -43,8 +43,17 @@ struct ParamsCommand: ParsableCommand {
     }
 
     static func json(_ p: ParameterDeclaration) -> JSONValue {
-        .object(JSONObject([("name", .string(p.name)), ("kind", .string(p.kind)), ("default", .string(p.defaultText)),
-                            ("allowed", .string(p.allowed)), ("description", .string(p.description))]))
+        var object = JSONObject([("name", .string(p.name)), ("kind", .string(p.kind)), ("default", .string(p.defaultText)),
+                                 ("allowed", .string(p.allowed)), ("description", .string(p.description))])
+        if !p.aliases.isEmpty { object["aliases"] = .array(p.aliases.map { .string($0) }) }
+        return .object(object)
+    }
+
+    /// The name with its aliases: "E (alias epochs)".
+    static func names(_ p: ParameterDeclaration, quote: String = "") -> String {
+        let name = quote + p.name + quote
+        guard !p.aliases.isEmpty else { return name }
+        return name + " (alias " + p.aliases.map { quote + $0 + quote }.joined(separator: ", ") + ")"
     }
 
     /// A markdown table (what docs/families/<family>.md embeds).
@@ -52,7 +61,7 @@ struct ParamsCommand: ParsableCommand {
         func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
         var lines = ["| parameter | default | allowed | description |", "|---|---|---|---|"]
         for p in family.parameters {
-            lines.append("| `\(p.name)` | \(cell(p.defaultText)) | \(cell(p.allowed)) | \(cell(p.description)) |")
+            lines.append("| \(names(p, quote: "`")) | \(cell(p.defaultText)) | \(cell(p.allowed)) | \(cell(p.description)) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -60,11 +69,12 @@ struct ParamsCommand: ParsableCommand {
     /// Aligned columns for a terminal.
     static func table(_ family: any ExperimentFamily) -> String {
         let parameters = family.parameters
-        let nameWidth = parameters.map(\.name.count).max() ?? 0
+        let nameWidth = min(34, parameters.map { names($0).count }.max() ?? 0)
         let defaultWidth = min(24, parameters.map(\.defaultText.count).max() ?? 0)
         var text = "family \(family.name): \(family.summary)\n\n"
         for p in parameters {
-            text += p.name.padding(toLength: nameWidth + 2, withPad: " ", startingAt: 0)
+            let name = names(p)
+            text += name.padding(toLength: max(nameWidth, name.count) + 2, withPad: " ", startingAt: 0)
                 + p.defaultText.padding(toLength: max(defaultWidth, p.defaultText.count) + 2, withPad: " ", startingAt: 0)
                 + p.description + "\n"
             text += String(repeating: " ", count: nameWidth + 2) + "allowed: " + p.allowed + "\n"

@@ -22,6 +22,10 @@ extension EndToEnd {
             Size(name: "fig4", configurations: 2, seeds: 5),
             Size(name: "fig5", configurations: 2 * 2, seeds: 5),                 // 2 inputs x 2 g_radius
             Size(name: "quick", configurations: 2 * 2, seeds: 5),
+            // Gradient flossing: 3 arms (none, pre, pre + inter) x delays.
+            Size(name: "flossing_xor", configurations: 3 * 10, seeds: 10),
+            Size(name: "flossing_copy", configurations: 3 * 10, seeds: 10),
+            Size(name: "flossing_quick", configurations: 3 * 2, seeds: 2),
             // Supplement (farrell-spec.md E.5).
             Size(name: "supp_s5_freeze_output", configurations: 3 * 2 * 2 * 2, seeds: 5),     // loss x opt x lr x readout
             Size(name: "supp_s6_s7_shallow", configurations: 2 * 2 * 2 * (6 + 4), seeds: 3),  // regime x opt x readout x (loss, lr)

@@ -11,6 +11,8 @@ public struct ParameterDeclaration: Sendable, Equatable {
     /// The values accepted, in words ("1...65536", "> 0", "\"tanh\", \"relu\", \"linear\"").
     public var allowed: String
     public var description: String
+    /// Other names the parameter may be given under (recorded under `name`).
+    public var aliases: [String] = []
 }
 
 /// Reads typed parameters out of a JSON object, applying defaults and recording each parameter's
@@ -18,9 +20,12 @@ public struct ParameterDeclaration: Sendable, Equatable {
 /// default, constraint and description are written: the list of valid names, the documentation,
 /// the defaults and the resolved parameter set all come from the same calls.
 public struct ParameterReader {
-    private let given: [String: JSONValue]
+    private var given: [String: JSONValue]
     private let givenOrder: [String]
     private var read: Set<String> = []
+    /// Canonical name -> its aliases, and -> the alias its value was given under.
+    private var aliasesOf: [String: [String]] = [:]
+    private var spelling: [String: String] = [:]
     public private(set) var resolved: [JSONObject.Member] = []
     private var resolvedIndex: [String: Int] = [:]
     public private(set) var declarations: [ParameterDeclaration] = []
@@ -61,8 +66,30 @@ public struct ParameterReader {
                                  allowed: @autoclosure () -> String, _ description: String) {
         guard declaring, !declarations.contains(where: { $0.name == key }) else { return }
         declarations.append(ParameterDeclaration(name: key, kind: kind, defaultText: defaultText(), allowed: allowed(),
-                                                 description: description))
+                                                 description: description, aliases: aliasesOf[key] ?? []))
     }
+
+    /// Accepts `aliases` as other names of parameter `key` (call it just before reading `key`): a
+    /// value given under an alias is read as `key`'s and recorded under `key`, so that both
+    /// spellings make the same trial. Giving two names of one parameter is an error.
+    public mutating func alias(_ aliases: [String], of key: String) throws(ParameterError) {
+        aliasesOf[key] = aliases
+        var givenAs: String? = wasGiven(key) ? key : nil
+        for alias in aliases {
+            read.insert(alias)
+            guard let value = given[alias], value != .null else { continue }
+            if let other = givenAs {
+                throw ParameterError(field: alias, value: value,
+                                     reason: "is another name of \(key), which is already given as \(other)")
+            }
+            givenAs = alias
+            given[key] = value
+            spelling[key] = alias
+        }
+    }
+
+    /// The name `key`'s value was given under (an alias, or `key` itself): what errors name.
+    public func givenName(_ key: String) -> String { spelling[key] ?? key }
 
     /// Sets the resolved value of `key` (replacing an earlier one, keeping its position).
     public mutating func record(_ key: String, _ value: JSONValue) {
@@ -79,10 +106,10 @@ public struct ParameterReader {
         declare(key, kind: "integer", defaultText: defaultText ?? String(defaultValue), allowed: Self.describe(range), description)
         guard let value = take(key) else { record(key, .number(Double(defaultValue))); return defaultValue }
         guard case .number(let x) = value, x.isFinite, x == x.rounded() else {
-            throw ParameterError(field: key, value: value, reason: "expected an integer")
+            throw ParameterError(field: givenName(key), value: value, reason: "expected an integer")
         }
         guard x >= Double(range.lowerBound), x <= Double(range.upperBound) else {
-            throw ParameterError(field: key, value: value, reason: "must be in \(Self.describe(range))")
+            throw ParameterError(field: givenName(key), value: value, reason: "must be in \(Self.describe(range))")
         }
         record(key, .number(x))
         return Int(x)
@@ -93,9 +120,9 @@ public struct ParameterReader {
         declare(key, kind: "number", defaultText: defaultText ?? JSONFormat.number(defaultValue), allowed: constraint.text, description)
         guard let value = take(key) else { record(key, .number(defaultValue)); return defaultValue }
         guard case .number(let x) = value, x.isFinite else {
-            throw ParameterError(field: key, value: value, reason: "expected a finite number")
+            throw ParameterError(field: givenName(key), value: value, reason: "expected a finite number")
         }
-        if let reason = constraint.violation(x) { throw ParameterError(field: key, value: value, reason: reason) }
+        if let reason = constraint.violation(x) { throw ParameterError(field: givenName(key), value: value, reason: reason) }
         record(key, .number(x))
         return x
     }
@@ -103,7 +130,7 @@ public struct ParameterReader {
     public mutating func flag(_ key: String, default defaultValue: Bool, _ description: String) throws(ParameterError) -> Bool {
         declare(key, kind: "flag", defaultText: defaultValue ? "true" : "false", allowed: "true, false", description)
         guard let value = take(key) else { record(key, .bool(defaultValue)); return defaultValue }
-        guard case .bool(let b) = value else { throw ParameterError(field: key, value: value, reason: "expected true or false") }
+        guard case .bool(let b) = value else { throw ParameterError(field: givenName(key), value: value, reason: "expected true or false") }
         record(key, .bool(b))
         return b
     }
@@ -121,10 +148,10 @@ public struct ParameterReader {
         declare(key, kind: "choice", defaultText: JSONFormat.quoted(defaultValue.rawValue), allowed: names + aliasText, description)
         guard let value = take(key) else { record(key, .string(defaultValue.rawValue)); return defaultValue }
         guard case .string(let name) = value else {
-            throw ParameterError(field: key, value: value, reason: "expected one of \(names)")
+            throw ParameterError(field: givenName(key), value: value, reason: "expected one of \(names)")
         }
         guard let choice = T(rawValue: name) ?? aliases[name] else {
-            throw ParameterError(field: key, value: value, reason: "unknown name; expected one of \(names)")
+            throw ParameterError(field: givenName(key), value: value, reason: "unknown name; expected one of \(names)")
         }
         record(key, .string(choice.rawValue))
         return choice

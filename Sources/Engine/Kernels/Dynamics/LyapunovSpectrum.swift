@@ -74,8 +74,25 @@ public struct LyapunovResult: Sendable, Equatable {
 ///
 /// With `BatchedTangentDynamics` (and no per-IC stopping rule) the initial conditions run in groups (the
 /// first `minimumInitialConditions` together, then groups of 3): one product of the map's matrix per
-/// step serves the whole group, and the basis is factored every second step (CholeskyQR2, Householder
-/// where it breaks down). Each trajectory is computed as alone and the across-IC rule is applied in the
+/// step serves the whole group, and each trajectory's basis is factored every s steps (CholeskyQR2,
+/// Householder where it breaks down), s adapted per trajectory within `factorisationIntervals` (2...8):
+/// after 32 steps at 2, the largest s for which the basis's columns grow apart by at most
+/// 2^(s·spread) ≤ 1e4, spread being the larger of the running estimates' (λ1 − λk) and the last
+/// factorisation's log2(max R_jj / min R_jj) per step. J_{t+s}⋯J_{t+1} Q = Q' R_s⋯R_1 with
+/// diag(R_s⋯R_1) = Π diag R_i, so the sums of log2 R_jj are those of factoring every step up to the
+/// rounding of the factorisations (which grows with the columns' spread), and the state trajectories
+/// are bit-identical whatever s. Tested against factoring every step to 1e-8 bits per step
+/// (AnalysisLyapunovTests.adaptiveFactorisationAgreesWithEveryStep; 1e-14 but for a strongly chaotic
+/// network with λ1 − λ8 ≈ 7 bits per step, where s stays 2 and the former fixed s = 2 gives the same).
+///
+/// With `SinglePrecisionBasisDynamics` (and `singlePrecisionBases`) a group's bases are carried in Float
+/// once past the first 32 steps while every trajectory's spread is below 3.3 bits per step, with s
+/// adapted so that the columns grow apart by at most 1e2 between factorisations (factored in Double);
+/// the states stay Double, bit for bit those of the Double path. Float resolves each column to 2^-24 of
+/// itself, so R_jj is exact to about s·1e2·2^-24: tested within 1e-4 bits per step of the Double bases
+/// (AnalysisLyapunovTests.singlePrecisionBasesAgreeWithDoubleOnes, measured ≤ 1e-6; on fig2 trials 0 and
+/// 5: 6e-7 and 2e-5, against a lyap_sem of 1e-3 to 1e-2). A wider spread keeps (or returns) the group's
+/// bases to Double. Each trajectory is computed as alone and the across-IC rule is applied in the
 /// same order, so the result is the sequential one up to rounding (for chaotic trajectories, which
 /// amplify rounding, the per-IC estimates differ as different initial conditions would; tested to
 /// agree within the spread).
@@ -83,6 +100,12 @@ public final class LyapunovSpectrum {
     public let dimension: Int
     public let exponentCount: Int
     public let settings: LyapunovSettings
+    /// Smallest and largest number of steps between factorisations of a grouped trajectory's basis
+    /// (the type's comment); 1...1 factors every step.
+    public var factorisationIntervals: ClosedRange<Int> = 2...8
+    /// Whether grouped trajectories carry their bases in Float where the exponents' spread allows (with
+    /// `SinglePrecisionBasisDynamics`; the type's comment); false keeps Double throughout.
+    public var singlePrecisionBases = true
 
     private let state: UnsafeMutablePointer<Double>           // h [N]
     private let basis: UnsafeMutablePointer<Double>           // Q [N, k] row-major
@@ -99,6 +122,12 @@ public final class LyapunovSpectrum {
     private let groupCurrent, groupNext, groupLogSums: UnsafeMutablePointer<Double>
     /// The Gram matrix of CholeskyQR [k, k], and a copy of the image for the Householder fallback [N, k].
     private let gram, imageCopy: UnsafeMutablePointer<Double>
+    /// Per grouped trajectory: steps between its factorisations, and the step of its last one.
+    private let intervals, lastFactorised: UnsafeMutablePointer<Int>
+    /// Per grouped trajectory: the latest spread estimate (bits per step); and the group's bases in Float
+    /// (two buffers [G k, N], one read, one written per step).
+    private let spreads: UnsafeMutablePointer<Double>
+    private let singleCurrent, singleNext: UnsafeMutablePointer<Float>
     /// - Parameters:
     ///   - dimension: N, the state dimension of the dynamics to analyse.
     ///   - k: number of exponents (1...N).
@@ -124,11 +153,21 @@ public final class LyapunovSpectrum {
         groupLogSums = .allocate(capacity: groupCapacity * k)
         gram = .allocate(capacity: k * k)
         imageCopy = .allocate(capacity: dimension * k)
+        intervals = .allocate(capacity: groupCapacity)
+        lastFactorised = .allocate(capacity: groupCapacity)
+        spreads = .allocate(capacity: groupCapacity)
+        singleCurrent = .allocate(capacity: groupCapacity * k * dimension)
+        singleNext = .allocate(capacity: groupCapacity * k * dimension)
     }
 
     deinit {
         for buffer in [state, basis, image, factored, rDiagonal, logSums, recentEstimates, spectra,
                        groupCurrent, groupNext, groupLogSums, gram, imageCopy] { buffer.deallocate() }
+        intervals.deallocate()
+        lastFactorised.deallocate()
+        spreads.deallocate()
+        singleCurrent.deallocate()
+        singleNext.deallocate()
     }
 
     /// Runs the analysis.
@@ -215,36 +254,74 @@ public final class LyapunovSpectrum {
             for j in 0..<k { current[(group + g * k + j) * n + j] = 1 }
         }
         groupLogSums.update(repeating: 0, count: group * k)
-        // Two steps per factorisation: J_{t+1} J_t Q = Q' R' R with diag(R' R) = diag R' · diag R, so the
-        // sums of log2 |R_jj| are those of factoring every step (to rounding), at half the QR cost; the
-        // columns' growth over two steps stays far within what the factorisation resolves.
-        var step = 0
-        while step < settings.maxSteps {
-            dynamics.advance(current, into: next, group: group, k: k)
-            swap(&current, &next)
-            step += 1
-            if step < settings.maxSteps {
+        let smallest = max(1, factorisationIntervals.lowerBound), largest = max(smallest, factorisationIntervals.upperBound)
+        intervals.update(repeating: smallest, count: group)
+        lastFactorised.update(repeating: 0, count: group)
+        spreads.update(repeating: .infinity, count: group)
+        let singleDynamics = singlePrecisionBases ? dynamics as? any SinglePrecisionBasisDynamics : nil
+        var single = false, singleBases = singleCurrent, singleMapped = singleNext
+        for step in 1...settings.maxSteps {
+            if let singleDynamics, single {
+                singleDynamics.advance(states: current, into: next, bases: singleBases, into: singleMapped, group: group, k: k)
+                swap(&singleBases, &singleMapped)
+            } else {
                 dynamics.advance(current, into: next, group: group, k: k)
-                swap(&current, &next)
-                step += 1
             }
-            for g in 0..<group {
-                // J_g Q_g, column-major [N, k], factored in place into Q (and diag R): CholeskyQR2, or
-                // Householder where a direction is nearly annihilated (CholeskyQR's Gram matrix is then
-                // numerically singular).
+            swap(&current, &next)
+            for g in 0..<group where step - lastFactorised[g] >= intervals[g] || step == settings.maxSteps {
+                // J_g Q_g over the steps since the last factorisation, column-major [N, k], factored in
+                // place into Q (and diag R): CholeskyQR2, or Householder where a direction is nearly
+                // annihilated (CholeskyQR's Gram matrix is then numerically singular).
                 let image = current + (group + g * k) * n
+                if single { for index in 0..<(n * k) { image[index] = Double(singleBases[g * k * n + index]) } }
                 imageCopy.update(from: image, count: n * k)
                 if !LAPACK.choleskyQR(image, m: n, n: k, rDiagonal: rDiagonal, gram: gram) {
                     image.update(from: imageCopy, count: n * k)
                     try LAPACK.reducedQR(image, m: n, n: k, rDiagonal: rDiagonal, workspace: qrWorkspace)
                 }
+                var largestLog = -Double.infinity, smallestLog = Double.infinity
                 for j in 0..<k {
                     let r = rDiagonal[j]
                     guard r.isFinite else { return false }
-                    groupLogSums[g * k + j] += Foundation.log2(max(abs(r), Double.leastNormalMagnitude))
+                    let logR = Foundation.log2(max(abs(r), Double.leastNormalMagnitude))
+                    groupLogSums[g * k + j] += logR
+                    largestLog = max(largestLog, logR)
+                    smallestLog = min(smallestLog, logR)
                     if r < 0 {   // Q ← Q diag(sign R), so that R's diagonal is positive
                         let column = image + j * n
                         for i in 0..<n { column[i] = -column[i] }
+                    }
+                }
+                // The next interval: columns may grow apart by 2^(s·spread) ≤ 1e4 (log2 1e4 = 13.29).
+                let sums = groupLogSums + g * k
+                var largestSum = sums[0], smallestSum = sums[0]
+                for j in 1..<k { largestSum = max(largestSum, sums[j]); smallestSum = min(smallestSum, sums[j]) }
+                let spread = max((largestSum - smallestSum) / Double(step),
+                                 (largestLog - smallestLog) / Double(step - lastFactorised[g]))
+                // Over the first steps the basis turns towards the Lyapunov vectors and neither estimate
+                // is reliable yet: the interval stays at its smallest.
+                spreads[g] = spread
+                if single { for index in 0..<(n * k) { singleBases[g * k * n + index] = Float(image[index]) } }
+                let affordable = spread > 0 ? (single ? 6.64 : 13.29) / spread : Double(largest)
+                intervals[g] = step < 32 ? smallest : affordable >= Double(largest) ? largest : max(smallest, Int(affordable))
+                lastFactorised[g] = step
+            }
+            // Float bases once past the start, while every trajectory's spread stays below 3.3 bits per
+            // step (columns growing apart by at most 1e2 between factorisations); Double otherwise.
+            if singleDynamics != nil, step >= 32 {
+                var widest = 0.0
+                for g in 0..<group { widest = max(widest, spreads[g]) }
+                if single != (widest <= 3.3) {
+                    single.toggle()
+                    for g in 0..<group {   // the next factorisation as the new precision affords
+                        let affordable = (single ? 6.64 : 13.29) / spreads[g]
+                        intervals[g] = affordable >= Double(largest) ? largest : max(smallest, Int(affordable))
+                    }
+                    let bases = current + group * n
+                    if single {
+                        for index in 0..<(group * k * n) { singleBases[index] = Float(bases[index]) }
+                    } else {
+                        for index in 0..<(group * k * n) { bases[index] = Double(singleBases[index]) }
                     }
                 }
             }

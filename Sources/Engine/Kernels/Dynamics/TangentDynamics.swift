@@ -25,19 +25,32 @@ public protocol BatchedTangentDynamics: TangentDynamics {
     func advance(_ vectors: UnsafePointer<Double>, into next: UnsafeMutablePointer<Double>, group: Int, k: Int)
 }
 
+/// Batched tangent dynamics that can also carry the bases in Float while the states stay Double (the
+/// Lyapunov analysis does so where the exponents' spread allows: a Float product is twice as fast).
+public protocol SinglePrecisionBasisDynamics: BatchedTangentDynamics {
+    /// `states` [G, N] advanced into `nextStates` [G, N]; `bases` [G k, N] Float, one vector per row
+    /// (trajectory g's basis in rows g k ..< (g + 1) k), mapped by each trajectory's Jacobian into
+    /// `nextBases`. The states are those `advance(_:into:group:k:)` computes, bit for bit.
+    func advance(states: UnsafePointer<Double>, into nextStates: UnsafeMutablePointer<Double>,
+                 bases: UnsafePointer<Float>, into nextBases: UnsafeMutablePointer<Float>, group: Int, k: Int)
+}
+
 /// The autonomous (zero-input) vanilla RNN map h ← φ(W h + b), farrell-spec.md D.4.
 ///
 /// Jacobian of the step h_t → h_{t+1}: J = diag(φ'(a_t)) W with a_t = W h_t + b, and φ'(a_t) read off the
 /// new state h_{t+1} = φ(a_t) (1 − h² for tanh). The reference instead evaluates diag(φ'(W h_{t+1} + b)) W,
 /// the Jacobian of the *next* step, at every step: the two products differ by one factor at each end
 /// and give the same exponents asymptotically.
-public final class AutonomousRNNMap: BatchedTangentDynamics {
+public final class AutonomousRNNMap: SinglePrecisionBasisDynamics {
     public let dimension: Int
     public let nonlinearity: Nonlinearity
     private let weights: UnsafeMutablePointer<Double>        // W [N, N], row-major (Double copy, made once)
     private let transposedWeights: UnsafeMutablePointer<Double>  // Wᵀ [N, N], for the grouped step
     private let bias: UnsafeMutablePointer<Double>           // b [N]
     private let preactivation: UnsafeMutablePointer<Double>  // a [N] scratch
+    private let slopes: UnsafeMutablePointer<Double>         // φ'(a) of one new state [N] scratch
+    private let transposedSingleWeights: UnsafeMutablePointer<Float>  // Wᵀ [N, N] (W is a Float network: exact)
+    private let singleSlopes: UnsafeMutablePointer<Float>    // Float(φ'(a)) [N] scratch
 
     /// - Parameters:
     ///   - recurrentWeights: W [N, N] row-major (h ← φ(W h + b), the reference's `h @ W.T`).
@@ -69,6 +82,10 @@ public final class AutonomousRNNMap: BatchedTangentDynamics {
         bias = .allocate(capacity: dimension)
         preactivation = .allocate(capacity: dimension)
         preactivation.initialize(repeating: 0, count: dimension)
+        slopes = .allocate(capacity: dimension)
+        slopes.initialize(repeating: 0, count: dimension)
+        transposedSingleWeights = .allocate(capacity: dimension * dimension)
+        singleSlopes = .allocate(capacity: dimension)
     }
 
     private func load(_ recurrentWeights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?) {
@@ -76,6 +93,7 @@ public final class AutonomousRNNMap: BatchedTangentDynamics {
         for row in 0..<dimension {
             for column in 0..<dimension { transposedWeights[column * dimension + row] = weights[row * dimension + column] }
         }
+        for index in 0..<(dimension * dimension) { transposedSingleWeights[index] = Float(transposedWeights[index]) }
         for index in 0..<dimension { self.bias[index] = bias.map { Double($0[index]) } ?? 0 }
     }
 
@@ -84,6 +102,9 @@ public final class AutonomousRNNMap: BatchedTangentDynamics {
         transposedWeights.deallocate()
         bias.deallocate()
         preactivation.deallocate()
+        slopes.deallocate()
+        transposedSingleWeights.deallocate()
+        singleSlopes.deallocate()
     }
 
     public func step(_ state: UnsafeMutablePointer<Double>) {
@@ -92,17 +113,45 @@ public final class AutonomousRNNMap: BatchedTangentDynamics {
         for unit in 0..<dimension { state[unit] = nonlinearity.value(preactivation[unit] + bias[unit]) }
     }
 
-    /// One product [states; bases] Wᵀ for the whole group (every vector v becomes W v), then φ on the
-    /// states and diag(φ') of each new state on its trajectory's mapped basis.
+    /// The products [states] Wᵀ and [bases] Wᵀ for the whole group (every vector v becomes W v), then φ on the
+    /// states and diag(φ') of each new state on its trajectory's mapped basis (the slopes computed once per
+    /// state, then applied to the k vectors in a loop the compiler vectorises; the same products as
+    /// evaluating φ' per element).
     public func advance(_ vectors: UnsafePointer<Double>, into next: UnsafeMutablePointer<Double>, group: Int, k: Int) {
         let n = dimension
-        BLAS.gemm(m: group * (1 + k), n: n, k: n, vectors, transposedWeights, next)     // [G(1+k), N]
+        // The states and the bases in two products, so that the states are those of the Float-basis
+        // `advance` bit for bit (one product's row blocking may round a row differently than another's:
+        // with OpenBLAS's Haswell kernels one product over states and bases rounds the states otherwise).
+        BLAS.gemm(m: group, n: n, k: n, vectors, transposedWeights, next)                                   // [G, N]
+        BLAS.gemm(m: group * k, n: n, k: n, vectors + group * n, transposedWeights, next + group * n)      // [G k, N]
         for g in 0..<group {
             let state = next + g * n
             for unit in 0..<n { state[unit] = nonlinearity.value(state[unit] + bias[unit]) }
+            switch nonlinearity {
+            case .tanh: for unit in 0..<n { slopes[unit] = 1 - state[unit] * state[unit] }
+            case .relu, .linear: for unit in 0..<n { slopes[unit] = nonlinearity.derivative(fromOutput: state[unit]) }
+            }
             for j in 0..<k {
                 let image = next + (group + g * k + j) * n
-                for unit in 0..<n { image[unit] *= nonlinearity.derivative(fromOutput: state[unit]) }
+                for unit in 0..<n { image[unit] *= slopes[unit] }
+            }
+        }
+    }
+
+    /// As `advance(_:into:group:k:)` with the bases in Float: a Double product for the states, a Float one
+    /// for the bases, then diag(Float(φ')) of each new state on its trajectory's mapped basis.
+    public func advance(states: UnsafePointer<Double>, into nextStates: UnsafeMutablePointer<Double>,
+                        bases: UnsafePointer<Float>, into nextBases: UnsafeMutablePointer<Float>, group: Int, k: Int) {
+        let n = dimension
+        BLAS.gemm(m: group, n: n, k: n, states, transposedWeights, nextStates)                 // [G, N]
+        BLAS.gemm(m: group * k, n: n, k: n, bases, transposedSingleWeights, nextBases)         // [G k, N]
+        for g in 0..<group {
+            let state = nextStates + g * n
+            for unit in 0..<n { state[unit] = nonlinearity.value(state[unit] + bias[unit]) }
+            for unit in 0..<n { singleSlopes[unit] = Float(nonlinearity.derivative(fromOutput: state[unit])) }
+            for j in 0..<k {
+                let image = nextBases + (g * k + j) * n
+                for unit in 0..<n { image[unit] *= singleSlopes[unit] }
             }
         }
     }

@@ -25,4 +25,14 @@ public enum Nonlinearity: String, Sendable, CaseIterable {
         case .linear: 1
         }
     }
+
+    /// d/da φ'(a) expressed through h = φ(a): tanh'' = −2 h (1 − h²); relu and linear have none
+    /// (relu's kink is a set of measure zero). What a gradient through a Jacobian diag(φ') W needs.
+    @inline(__always)
+    public func secondDerivative(fromOutput h: Double) -> Double {
+        switch self {
+        case .tanh: -2 * h * (1 - h * h)
+        case .relu, .linear: 0
+        }
+    }
 }

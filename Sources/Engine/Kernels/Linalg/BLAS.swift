@@ -53,4 +53,14 @@ public enum BLAS {
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda ?? n),
                     beta, c, Int32(n))
     }
+
+    /// B[m, n] ← alpha · op(A)⁻¹ B for an upper-triangular A [m, m] (row-major, lower part not
+    /// read; op(A) = Aᵀ with `transpose`): a triangular solve from the left (Float).
+    @inline(__always)
+    public static func solveUpperTriangular(transpose: Bool = false, m: Int, n: Int, alpha: Float = 1,
+                                            _ a: UnsafePointer<Float>, lda: Int? = nil,
+                                            _ b: UnsafeMutablePointer<Float>, ldb: Int? = nil) {
+        cblas_strsm(CblasRowMajor, CblasLeft, CblasUpper, transpose ? CblasTrans : CblasNoTrans, CblasNonUnit,
+                    Int32(m), Int32(n), alpha, a, Int32(lda ?? m), b, Int32(ldb ?? n))
+    }
 }

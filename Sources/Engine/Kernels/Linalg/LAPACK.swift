@@ -203,3 +203,58 @@ extension LAPACK {
         if info != 0 { throw LinearAlgebraError(routine: "dsyev", info: info) }
     }
 }
+
+/// Workspace of the largest `count` eigenpairs of a symmetric n x n matrix (dsyevr), allocated once.
+public final class LargestEigenpairsWorkspace {
+    public let order: Int, count: Int
+    let work: UnsafeMutablePointer<Double>
+    let workCount: Int
+    let integerWork: UnsafeMutablePointer<Int32>
+    let integerWorkCount: Int
+    let support: UnsafeMutablePointer<Int32>     // isuppz [2 count]
+
+    /// Sizes the workspace for the `count` largest eigenpairs (1...n) of n x n matrices by LAPACK's query.
+    public init(order n: Int, count: Int) {
+        precondition(n >= 1 && count >= 1 && count <= n, "LargestEigenpairsWorkspace needs 1 <= count <= n (got \(count), \(n))")
+        order = n
+        self.count = count
+        var size = Int32(n), lda = Int32(n), info: Int32 = 0, lwork: Int32 = -1, liwork: Int32 = -1
+        var jobVectors = CChar(UInt8(ascii: "V")), range = CChar(UInt8(ascii: "I")), upper = CChar(UInt8(ascii: "U"))
+        var low = Int32(n - count + 1), high = Int32(n), found: Int32 = 0, bound = 0.0, tolerance = 0.0
+        var query = 0.0, integerQuery: Int32 = 0, dummy = 0.0, dummyValue = 0.0, dummyVector = 0.0, dummySupport: Int32 = 0
+        dsyevr_(&jobVectors, &range, &upper, &size, &dummy, &lda, &bound, &bound, &low, &high, &tolerance, &found,
+                &dummyValue, &dummyVector, &lda, &dummySupport, &query, &lwork, &integerQuery, &liwork, &info)
+        workCount = max(Int(query), 26 * n)
+        integerWorkCount = max(Int(integerQuery), 10 * n)
+        work = .allocate(capacity: workCount)
+        integerWork = .allocate(capacity: integerWorkCount)
+        support = .allocate(capacity: 2 * count)
+    }
+
+    deinit {
+        work.deallocate()
+        integerWork.deallocate()
+        support.deallocate()
+    }
+}
+
+extension LAPACK {
+    /// The `workspace.count` largest (algebraic) eigenvalues of a symmetric n x n matrix, ascending, and
+    /// their orthonormal eigenvectors (dsyevr: tridiagonal reduction, then only the wanted pairs), without
+    /// allocation. `a` must hold the full symmetric matrix (LAPACK reads the column-major upper triangle,
+    /// i.e. the row-major lower one) and is destroyed. `eigenvalues` [count] ascending; `vectors` [count, n]
+    /// (eigenvector j is vectors[j*n ..< (j+1)*n], paired with eigenvalues[j]). Agrees with
+    /// `symmetricEigen`'s last `count` pairs to rounding (up to each vector's sign).
+    public static func largestEigenpairs(_ a: UnsafeMutablePointer<Double>, n: Int, eigenvalues: UnsafeMutablePointer<Double>,
+                                         vectors: UnsafeMutablePointer<Double>, workspace: LargestEigenpairsWorkspace) throws {
+        precondition(workspace.order == n, "LargestEigenpairsWorkspace is for n = \(workspace.order), not \(n)")
+        var size = Int32(n), lda = Int32(n), info: Int32 = 0
+        var lwork = Int32(workspace.workCount), liwork = Int32(workspace.integerWorkCount)
+        var jobVectors = CChar(UInt8(ascii: "V")), range = CChar(UInt8(ascii: "I")), upper = CChar(UInt8(ascii: "U"))
+        var low = Int32(n - workspace.count + 1), high = Int32(n), found: Int32 = 0, bound = 0.0, tolerance = 0.0
+        dsyevr_(&jobVectors, &range, &upper, &size, a, &lda, &bound, &bound, &low, &high, &tolerance, &found,
+                eigenvalues, vectors, &lda, workspace.support, workspace.work, &lwork, workspace.integerWork, &liwork, &info)
+        if info != 0 { throw LinearAlgebraError(routine: "dsyevr", info: info) }
+        if Int(found) != workspace.count { throw LinearAlgebraError(routine: "dsyevr (eigenvalues found)", info: found) }
+    }
+}

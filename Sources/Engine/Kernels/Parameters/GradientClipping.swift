@@ -33,4 +33,23 @@ public enum GradientClipping {
             for i in 0..<range.count { g[i] = min(max(g[i], -limit), limit) }
         }
     }
+
+    /// Flux's `ClipNorm(maxNorm)` inside an `Optimiser`: every trainable tensor's gradient is
+    /// clipped on its own, scaled by maxNorm / ‖g_tensor‖ when its norm exceeds maxNorm (no ε).
+    /// Returns the global norm of all trainable gradients before clipping.
+    @discardableResult
+    public static func clipNormPerTensor(_ parameters: ParameterStore, maxNorm: Double) -> Double {
+        var total = 0.0
+        for (spec, offset) in zip(parameters.specs, parameters.offsets) where spec.trainable && spec.count > 0 {
+            let g = parameters.gradients + offset
+            var squared = 0.0
+            for i in 0..<spec.count { squared += Double(g[i]) * Double(g[i]) }
+            total += squared
+            let norm = squared.squareRoot()
+            guard norm > maxNorm else { continue }
+            let scale = Float(maxNorm / norm)
+            for i in 0..<spec.count { g[i] *= scale }
+        }
+        return total.squareRoot()
+    }
 }

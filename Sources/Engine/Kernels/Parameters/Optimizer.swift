@@ -28,10 +28,23 @@ public final class Optimizer {
     public let second: UnsafeMutablePointer<Float>
     /// Updates made so far (Adam's bias correction and SGD's first momentum step use it).
     public var steps = 0
+    /// The entries it updates: every trainable tensor, or the tensors it was made for.
+    public let ranges: [Range<Int>]
 
-    public init(_ rule: OptimizerRule, parameters: ParameterStore) {
+    public convenience init(_ rule: OptimizerRule, parameters: ParameterStore) {
+        self.init(rule, parameters: parameters, ranges: parameters.trainableRanges)
+    }
+
+    /// An optimizer of the named tensors only (with its own state): a second objective that
+    /// trains a subset of a model's parameters, as gradient flossing does.
+    public convenience init(_ rule: OptimizerRule, parameters: ParameterStore, tensors: [String]) {
+        self.init(rule, parameters: parameters, ranges: tensors.map(parameters.range))
+    }
+
+    private init(_ rule: OptimizerRule, parameters: ParameterStore, ranges: [Range<Int>]) {
         self.rule = rule
         self.parameters = parameters
+        self.ranges = ranges
         first = .allocate(capacity: max(1, parameters.count)); first.initialize(repeating: 0, count: max(1, parameters.count))
         second = .allocate(capacity: max(1, parameters.count)); second.initialize(repeating: 0, count: max(1, parameters.count))
     }
@@ -45,7 +58,7 @@ public final class Optimizer {
     public func step(learningRate: Double) {
         steps += 1
         let minusRate = Float(-learningRate)
-        for range in parameters.trainableRanges {
+        for range in ranges {
             let theta = parameters.values + range.lowerBound, g = parameters.gradients + range.lowerBound
             let m = first + range.lowerBound, v = second + range.lowerBound
             let count = range.count

@@ -69,6 +69,11 @@ public final class ParameterStore {
 
     /// The values of parameter `name`.
     public func values(_ name: String) -> UnsafeMutablePointer<Float> { values + offsets[index(of: name)] }
+    /// The entries of parameter `name` in the flat buffers.
+    public func range(_ name: String) -> Range<Int> {
+        let i = index(of: name)
+        return offsets[i]..<(offsets[i] + specs[i].count)
+    }
     /// The gradient of parameter `name`.
     public func gradients(_ name: String) -> UnsafeMutablePointer<Float> { gradients + offsets[index(of: name)] }
 

@@ -7,6 +7,7 @@ public enum Families {
 
     public static let all: [any ExperimentFamily] = [
         FarrellFamily(),
+        LatentDynamicsFamily(),
         FlossingFamily(),
         FeedbackFamily(),
     ]

@@ -37,6 +37,12 @@ extension EndToEnd {
             Size(name: "supp_s14_s17_lowd", configurations: 3 * 3 * 2 * 3 * 2 * 2 * 2, seeds: 3),
             Size(name: "supp_s18_lowd_chaos", configurations: 2 * 7, seeds: 5),
             Size(name: "supp_s18_s21_noisy_units", configurations: 3 * (3 * 2 * 2 * 2) * 9, seeds: 5), // inputs x grid x (dropout, noise)
+            // latent_dynamics (docs/families/latent_dynamics.md).
+            Size(name: "latent_arneodo", configurations: 2 * 7, seeds: 5),                   // model x latent_size
+            Size(name: "latent_ablations", configurations: 5, seeds: 5),                     // baseline and 4 ablations
+            Size(name: "latent_quick", configurations: 2 * 2, seeds: 2),
+            Size(name: "latent_fidelity", configurations: 3, seeds: 2),
+            Size(name: "latent_arneodo_short", configurations: 2 * 5, seeds: 1),
             // feedback_modulation (docs/families/feedback_modulation.md).
             Size(name: "feedback_modulation_quick", configurations: 2, seeds: 2),          // 2 models
             Size(name: "feedback_modulation_tau", configurations: 6, seeds: 5),            // 6 tau

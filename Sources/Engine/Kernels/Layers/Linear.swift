@@ -41,3 +41,21 @@ public struct LinearLayer {
         }
     }
 }
+
+extension LinearLayer {
+    /// The two halves of `backward`, for a sequence whose input gradient is needed step by step
+    /// while the weight gradients can wait for one product over all steps.
+    /// dW += dyᵀ h, db += Σ_rows dy (the trainable ones), h [rows, in], dy [rows, out].
+    public func accumulateGradients(_ h: UnsafePointer<Float>, dOutput dy: UnsafePointer<Float>, rows: Int) {
+        if trainWeights {
+            BLAS.gemm(transposeA: true, m: outputSize, n: inputSize, k: rows, dy, h, beta: 1, weightGradients)
+        }
+        if trainBias { ColumnSums.accumulate(dy, rows: rows, columns: outputSize, into: biasGradients) }
+    }
+
+    /// dh [B, in] += dy [B, out] W, or = dy W with `accumulate` false.
+    public func propagate(dOutput dy: UnsafePointer<Float>, batch: Int, dInput: UnsafeMutablePointer<Float>,
+                          accumulate: Bool = true) {
+        BLAS.gemm(m: batch, n: inputSize, k: outputSize, dy, weights, beta: accumulate ? 1 : 0, dInput)
+    }
+}

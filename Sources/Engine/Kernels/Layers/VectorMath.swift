@@ -1,0 +1,128 @@
+import Foundation
+
+/// Vectorised exponential, logistic function and hyperbolic tangent for the gated recurrences: a
+/// GRU evaluates 2·B·H sigmoids and B·H tangents per step, and libm's scalar functions would cost
+/// as much as the matrix products. Every function takes 8 lanes at a time; `Lanes` loads and
+/// stores a tail shorter than 8 through a zero-padded vector.
+
+/// Loads and stores of 8 lanes at any offset; a tail of fewer than 8 entries goes through a
+/// zero-padded vector.
+public enum Lanes {
+    public typealias V = SIMD8<Float>
+
+    @inline(__always)
+    public static func load(_ p: UnsafePointer<Float>, _ i: Int, count: Int) -> V {
+        if i + 8 <= count { return UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
+        var v = V(repeating: 0)
+        for j in i..<count { v[j - i] = p[j] }
+        return v
+    }
+
+    @inline(__always)
+    public static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int, count: Int) {
+        if i + 8 <= count { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self); return }
+        for j in i..<count { p[j] = v[j - i] }
+    }
+}
+
+/// σ(x) = ½ + ½ tanh(x/2) of 8 lanes.
+@inline(__always)
+public func sigmoid(_ v: SIMD8<Float>) -> SIMD8<Float> {
+    let half = SIMD8<Float>(repeating: 0.5)
+    return half + half * hyperbolicTangent(half * v)
+}
+
+/// tanh of 8 lanes by the [13/6] rational approximation on [−7.905, 7.905] that Eigen uses (its
+/// output saturates beyond), within a few ulp of the exact value; one division, no exponential.
+@inline(__always)
+public func hyperbolicTangent(_ input: SIMD8<Float>) -> SIMD8<Float> {
+    typealias V = SIMD8<Float>
+    // Clamped with masks: SIMD's generic clamped(lowerBound:upperBound:) is not vectorised.
+    let bound = V(repeating: 7.905_311_107_635_498_05)
+    let x = input.replacing(with: bound, where: input .> bound).replacing(with: -bound, where: input .< -bound)
+    let x2 = x * x
+    var p = V(repeating: -2.760_768_477_423_55e-16)
+    p = p * x2 + V(repeating: 2.000_187_904_824_77e-13)
+    p = p * x2 + V(repeating: -8.604_671_522_137_35e-11)
+    p = p * x2 + V(repeating: 5.122_297_090_371_14e-08)
+    p = p * x2 + V(repeating: 1.485_722_357_179_79e-05)
+    p = p * x2 + V(repeating: 6.372_619_288_754_36e-04)
+    p = p * x2 + V(repeating: 4.893_524_558_917_86e-03)
+    p = p * x
+    var q = V(repeating: 1.198_258_394_667_02e-06)
+    q = q * x2 + V(repeating: 1.185_347_056_866_54e-04)
+    q = q * x2 + V(repeating: 2.268_434_632_439_00e-03)
+    q = q * x2 + V(repeating: 4.893_525_185_543_85e-03)
+    // Tiny inputs: tanh(x) = x to Float precision.
+    let tiny = V(repeating: 0.0004)
+    return (p / q).replacing(with: input, where: input .< tiny .& input .> -tiny)
+}
+
+/// x <- tanh(x), count entries. Not inlined itself, so that the vector arithmetic is inlined
+/// into its loop (inlined into a large caller, the compiler may leave the vector functions as
+/// calls that pass their lanes through memory).
+@inline(never)
+public func hyperbolicTangentInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i < count {
+        Lanes.store(hyperbolicTangent(Lanes.load(x, i, count: count)), x, i, count: count)
+        i += 8
+    }
+}
+
+/// x <- σ(x), count entries, 8 lanes at a time (not inlined, as `hyperbolicTangentInPlace`).
+@inline(never)
+public func sigmoidInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    var i = 0
+    while i < count {
+        Lanes.store(sigmoid(Lanes.load(x, i, count: count)), x, i, count: count)
+        i += 8
+    }
+}
+
+/// x <- e^x, count entries (inputs clamped to [−87.3, 88]; below that the result is 0).
+@inline(never)
+public func exponentialInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+    typealias V = SIMD8<Float>
+    let raw = UnsafeMutableRawPointer(x)
+    var i = 0
+    while i + 8 <= count {
+        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
+        raw.storeBytes(of: exponential(v), toByteOffset: i * 4, as: V.self)
+        i += 8
+    }
+    if i < count {
+        var tail = V(repeating: 0)
+        for j in i..<count { tail[j - i] = x[j] }
+        let result = exponential(tail)
+        for j in i..<count { x[j] = result[j - i] }
+    }
+}
+
+/// e^x by Cody-Waite range reduction x = k ln 2 + r, |r| <= ln2 / 2, and a degree-6 polynomial
+/// for e^r (the Cephes expf coefficients): relative error about 1 ulp. k is found and turned into
+/// 2^k with the 1.5·2^23 trick (adding it leaves k in the low mantissa bits), which keeps every
+/// lane in vector registers.
+@inline(__always)
+public func exponential(_ input: SIMD8<Float>) -> SIMD8<Float> {
+    typealias V = SIMD8<Float>
+    // Clamped with masks: SIMD's generic clamped(lowerBound:upperBound:) is not vectorised.
+    let low = V(repeating: -87.33654), high = V(repeating: 88)
+    let x = input.replacing(with: low, where: input .< low).replacing(with: high, where: input .> high)
+    let magic = V(repeating: 12_582_912)                       // 1.5 · 2^23
+    let shifted = x * V(repeating: 1.442_695_04) + magic
+    let k = shifted - magic                                     // round(x / ln 2), in -126 ... 127
+    var r = x - k * V(repeating: 0.693_359_375)
+    r = r - k * V(repeating: -2.121_944_4e-4)
+    var p = V(repeating: 1.987_569_15e-4)
+    p = p * r + V(repeating: 1.398_199_95e-3)
+    p = p * r + V(repeating: 8.333_451_9e-3)
+    p = p * r + V(repeating: 4.166_579_59e-2)
+    p = p * r + V(repeating: 1.666_666_55e-1)
+    p = p * r + V(repeating: 5.000_000_12e-1)
+    p = p * (r * r) + r + V(repeating: 1)
+    // The mantissa of `shifted` is 2^22 + k: the biased exponent of 2^k is that − 2^22 + 127.
+    let mantissa = unsafeBitCast(shifted, to: SIMD8<Int32>.self) & SIMD8(repeating: 0x7F_FFFF)
+    let exponentBits = (mantissa &- SIMD8(repeating: 0x40_0000 - 127)) &<< SIMD8(repeating: 23)
+    return p * unsafeBitCast(exponentBits, to: V.self)
+}

@@ -132,12 +132,12 @@ enum FarrellCoreRate {
     /// Forward passes of the analyses over large batches, with their covariances (FLOP/s).
     static let evaluation = 1.1e11
     /// Tangent-space products and re-orthonormalisation of the Lyapunov spectrum (FLOP/s).
-    static let lyapunov = 5e10
+    static let lyapunov = 7e10
     /// Newton steps of the cluster hold-out regressions, as counted above (FLOP/s; warm starts and
     /// chord steps do less than ten full steps).
     static let clusterHoldout = 2.5e11
     /// Forward pass and eigendecompositions of the PCA snapshots (FLOP/s).
-    static let pca = 2.5e10
+    static let pca = 5e10
     /// Epochs a separable cce run keeps updating before its Float32 loss is exactly 0.
     static let cceSteppingEpochs = 4.0
 }

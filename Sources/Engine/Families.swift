@@ -7,6 +7,7 @@ public enum Families {
 
     public static let all: [any ExperimentFamily] = [
         FarrellFamily(),
+        TimescalesFamily(),
     ]
 
     public static func named(_ name: String) -> (any ExperimentFamily)? {

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: training speed against the BLAS bound and the reference.",
-        subcommands: [BenchTrain.self],
+        subcommands: [BenchTrain.self, BenchTimescales.self],
         defaultSubcommand: BenchTrain.self)
 }
 

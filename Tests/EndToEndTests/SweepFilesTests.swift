@@ -33,6 +33,10 @@ extension EndToEnd {
             Size(name: "supp_s14_s17_lowd", configurations: 3 * 3 * 2 * 3 * 2 * 2 * 2, seeds: 3),
             Size(name: "supp_s18_lowd_chaos", configurations: 2 * 7, seeds: 5),
             Size(name: "supp_s18_s21_noisy_units", configurations: 3 * (3 * 2 * 2 * 2) * 9, seeds: 5), // inputs x grid x (dropout, noise)
+            // Timescales family (docs/families/timescales.md).
+            Size(name: "timescales_parity", configurations: 2 * 3, seeds: 4),              // curriculum x (trained, tau 1, tau 2)
+            Size(name: "timescales_quick", configurations: 2, seeds: 2),                   // curriculum
+            Size(name: "timescales_fidelity", configurations: 2, seeds: 1),                // curriculum
         ]
 
         static let repositoryRoot = URL(fileURLWithPath: #filePath)

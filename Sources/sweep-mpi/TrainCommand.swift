@@ -30,10 +30,20 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print the resolved parameters only, without training.")
     var resolveOnly = false
 
+    @Option(help: ArgumentHelp("Differential trace: start from this folder's initial weights and minibatches and analyse its weight sets (the family's scripts/<family>/ documents the layout).", valueName: "DIR"))
+    var traceIn: String?
+
+    @Option(help: ArgumentHelp("Differential trace: write the first training steps' losses, gradients and weights and the analyses to this folder instead of training.", valueName: "DIR"))
+    var traceOut: String?
+
     func run() throws {
         BLAS.useSingleThread()
         let text = try CommandFailure.readText(file, what: file == "-" ? "standard input" : "config")
-        let object = try Self.parseObject(text, source: file)
+        var object = try Self.parseObject(text, source: file)
+        // A config's "trace" object holds the trace settings, not parameters.
+        let traceSettings = object["trace"]
+        object["trace"] = nil
+        if traceIn != nil && traceOut == nil { throw ValidationError("--trace-in needs --trace-out") }
         let selected = try Self.isSweepFile(object) ? try selectTrial(text) : try configTrial(object)
         var output = JSONObject()
         if let index = selected.index { output["trial"] = .number(Double(index)) }
@@ -44,6 +54,12 @@ struct TrainCommand: ParsableCommand {
             return
         }
         let experiment = try Self.experiment(selected.model, selected.resolved, source: file)
+        if let traceOut {
+            try TraceFiles.run(experiment, settings: traceSettings, traceIn: traceIn, traceOut: traceOut,
+                               manifest: JSONObject([("writer", .string("sweep-mpi")), ("family", .string(selected.model.family.name)),
+                                                     ("parameters", .object(selected.resolved))]))
+            return
+        }
         let result: ExperimentResult
         do {
             result = try experiment.run(RunToCompletion())

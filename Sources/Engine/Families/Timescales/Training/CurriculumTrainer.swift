@@ -36,15 +36,19 @@ final class CurriculumTrainer {
         logits.deallocate(); dLogits.deallocate(); headLogits.deallocate(); dHeadLogits.deallocate()
     }
 
-    /// Draws minibatch `index` of `epoch` (training or test stream), runs the network over it and
-    /// computes the logits of the heads in play; returns M.
-    func forward(ns: [Int], purpose: RandomPurpose, epoch: Int, index: Int, recording: Bool, length fixedLength: Int? = nil) -> Int {
+    /// Draws minibatch `index` of `epoch` (training or test stream) into the buffers: inputs,
+    /// labels and the initial states in states[0]; returns M.
+    func draw(ns: [Int], purpose: RandomPurpose, epoch: Int, index: Int, length fixedLength: Int? = nil) -> Int {
         var stream = RandomStream(seed: config.seed, purpose: purpose, index: TimescalesStream.batchIndex(epoch: epoch, batch: index))
-        let length = BitSequences.draw(config.task, ns: ns, batch: batch, hiddenSize: hidden, stream: &stream,
-                                       inputs: inputs, labels: labels, initialStates: states, length: fixedLength)
+        return BitSequences.draw(config.task, ns: ns, batch: batch, hiddenSize: hidden, stream: &stream,
+                                 inputs: inputs, labels: labels, initialStates: states, length: fixedLength)
+    }
+
+    /// Runs the network over the minibatch in the buffers (M steps) and computes the logits of
+    /// the heads in play.
+    func forward(heads count: Int, length: Int, recording: Bool) {
         network.recurrence.forward(inputs: inputs, steps: length, batch: batch, states: states, recording: recording)
-        network.readout.forward(states + length * batch * hidden, batch: batch, rows: 2 * ns.count, output: logits)
-        return length
+        network.readout.forward(states + length * batch * hidden, batch: batch, rows: 2 * count, output: logits)
     }
 
     /// Copies head k's logits [B, 2] out of logits [B, 2 heads].
@@ -58,37 +62,44 @@ final class CurriculumTrainer {
     /// One update on training minibatch `index` of `epoch` (of length `length` instead of a
     /// random M when given, for benchmarks); returns the minibatch loss.
     func trainingStep(ns: [Int], epoch: Int, index: Int, length fixedLength: Int? = nil) -> Float {
-        let loss = computeGradients(ns: ns, epoch: epoch, index: index, length: fixedLength)
+        let length = draw(ns: ns, purpose: TimescalesStream.trainingBatch, epoch: epoch, index: index, length: fixedLength)
+        let loss = computeGradients(heads: ns.count, length: length)
         guard loss.isFinite else { return loss }
-        GradientClipping.clipNorm(network.parameters, maxNorm: config.clip_norm)
-        optimizer.step(learningRate: config.learning_rate)
+        update()
         return loss
     }
 
-    /// The minibatch loss and, in the parameters' gradients, its gradient (not clipped).
-    func computeGradients(ns: [Int], epoch: Int, index: Int, length fixedLength: Int? = nil) -> Float {
+    /// Clipping of the global gradient norm and one SGD step.
+    func update() {
+        GradientClipping.clipNorm(network.parameters, maxNorm: config.clip_norm)
+        optimizer.step(learningRate: config.learning_rate)
+    }
+
+    /// The loss of the minibatch in the buffers and, in the parameters' gradients, its gradient
+    /// (not clipped).
+    func computeGradients(heads count: Int, length: Int) -> Float {
         network.parameters.zeroGradients()
-        let length = forward(ns: ns, purpose: TimescalesStream.trainingBatch, epoch: epoch, index: index, recording: true,
-                             length: fixedLength)
-        let loss = headLosses(count: ns.count, gradients: true)
+        forward(heads: count, length: length, recording: true)
+        let loss = headLosses(count: count, gradients: true)
         guard loss.isFinite else { return loss }
         let bh = batch * hidden
         dStates.update(repeating: 0, count: (length + 1) * bh)
-        network.readout.backward(states + length * bh, dOutput: dLogits, batch: batch, rows: 2 * ns.count,
+        network.readout.backward(states + length * bh, dOutput: dLogits, batch: batch, rows: 2 * count,
                                  dInput: dStates + length * bh)
         network.recurrence.backward(inputs: inputs, steps: length, batch: batch, states: states, dStates: dStates)
         return loss
     }
 
-    /// The minibatch loss without gradients (finite-difference checks).
+    /// The loss of training minibatch `index` of `epoch`, without gradients.
     func minibatchLoss(ns: [Int], epoch: Int, index: Int) -> Float {
-        _ = forward(ns: ns, purpose: TimescalesStream.trainingBatch, epoch: epoch, index: index, recording: false)
+        let length = draw(ns: ns, purpose: TimescalesStream.trainingBatch, epoch: epoch, index: index)
+        forward(heads: ns.count, length: length, recording: false)
         return headLosses(count: ns.count, gradients: false)
     }
 
     /// Σ over the heads in play of their mean cross-entropy on the logits of the last forward
     /// pass; with `gradients`, dL/dlogits into dLogits.
-    private func headLosses(count: Int, gradients: Bool) -> Float {
+    func headLosses(count: Int, gradients: Bool) -> Float {
         var loss: Float = 0
         let scale = 1 / Float(batch)
         for k in 0..<count {
@@ -112,7 +123,8 @@ final class CurriculumTrainer {
         let count = ns.count
         var correct = [Int](repeating: 0, count: count)
         for j in 0..<config.test_batches {
-            _ = forward(ns: ns, purpose: TimescalesStream.testBatch, epoch: epoch, index: j, recording: false)
+            let length = draw(ns: ns, purpose: TimescalesStream.testBatch, epoch: epoch, index: j)
+            forward(heads: count, length: length, recording: false)
             for k in 0..<count {
                 gatherHead(k, count: count)
                 correct[k] += ClassificationLoss.crossEntropy.correctCount(logits: headLogits, labels: labels + k * batch,

@@ -104,5 +104,51 @@ extension EndToEnd {
             #expect(try ResultsChecks.statuses(output) == [.done])
             #expect(!FileManager.default.fileExists(atPath: checkpoints), "a finished trial leaves no checkpoint")
         }
+
+        /// A timescales sweep named "this" with `base` members added.
+        static func sweep(_ base: String) -> BadInput.SweepFile {
+            .text(#"{"name": "this", "base": {"family": "timescales", "hidden_size": 8, "n_max": 4"#
+                  + (base.isEmpty ? "" : ", " + base) + "}}")
+        }
+
+        static let badInputs: [BadInput] = [
+            BadInput(name: "timescales: fixed_tau below 1", sweep: sweep(#""fixed_tau": 0.5"#), code: BadInput.badInput,
+                     mentions: ["base.fixed_tau = 0.5", "must be >= 1"]),
+            BadInput(name: "timescales: unknown curriculum on a grid", sweep: .text(#"{"name": "this", "base": {"family": "timescales"}, "grid": {"curriculum": ["single", "multiple"]}}"#),
+                     code: BadInput.badInput, mentions: ["curriculum", "\"multiple\"", "unknown name"]),
+            BadInput(name: "timescales: n_max below n_min", sweep: sweep(#""n_min": 5"#), code: BadInput.badInput,
+                     mentions: ["n_max = 4", "must be >= n_min (5)"]),
+            BadInput(name: "timescales: too few heads", sweep: sweep(#""readout_heads": 2"#), code: BadInput.badInput,
+                     mentions: ["readout_heads = 2", "needs 3 heads"]),
+            BadInput(name: "timescales: sliding window smaller than what it forgets",
+                     sweep: sweep(#""curriculum": "sliding", "init_heads": 2, "forget_heads": 3"#), code: BadInput.badInput,
+                     mentions: ["forget_heads = 3", "window"]),
+            BadInput(name: "timescales: ablation N out of range", sweep: sweep(#""analyses": ["ablation"], "ablation_ns": [9]"#),
+                     code: BadInput.badInput, mentions: ["ablation_ns = 9", "n_min...n_max"]),
+        ]
+
+        @Test(arguments: badInputs)
+        func badTimescalesInputGetsOneMessageAndWritesNothing(_ input: BadInput) throws {
+            try EndToEnd.BadInputs().check(input)
+        }
+
+        /// `sweep-mpi train --trace-out` writes a trace; replayed from its own minibatches it gives the
+        /// same arrays; a family without a trace says so.
+        @Test func traceOutAndTraceIn() throws {
+            let workspace = Workspace()
+            let config = try workspace.write("trace.json", #"{"family": "timescales", "hidden_size": 12, "batch_size": 8, "n_max": 4, "readout_heads": 3, "model": "mod", "trace": {"steps": 2, "ns": [2, 3]}}"#)
+            let first = try ResultsChecks.command([Harness.sweepMPI, "train", config, "--trace-out", workspace.file("one")])
+            #expect(first.status == 0, "\(first.output)")
+            let again = try ResultsChecks.command([Harness.sweepMPI, "train", config, "--trace-in", workspace.file("one"),
+                                                   "--trace-out", workspace.file("two")])
+            #expect(again.status == 0, "\(again.output)")
+            for name in ["series/train_loss", "grads/step_000001/tau", "params/final/W_hh", "data/step_000000/inputs", "forward/step_000000/logits"] {
+                let one = workspace.bytes("one/" + name + ".npy"), two = workspace.bytes("two/" + name + ".npy")
+                #expect(one != nil && one == two, "\(name)")
+            }
+            let farrell = try workspace.write("farrell.json", #"{"N": 8, "num_epochs": 1}"#)
+            let refused = try ResultsChecks.command([Harness.sweepMPI, "train", farrell, "--trace-out", workspace.file("three")])
+            #expect(refused.status == BadInput.badInput && refused.output.contains("no differential trace"), "\(refused.output)")
+        }
     }
 }

@@ -195,7 +195,7 @@ import Testing
         for i in 0..<36 { p.values("W_hh")[i] *= 8 }
         let trainer = CurriculumTrainer(config: c, network: network)
         let ns = [2, 3]
-        _ = trainer.computeGradients(ns: ns, epoch: 0, index: 0)
+        _ = trainer.computeGradients(heads: 2, length: trainer.draw(ns: ns, purpose: TimescalesStream.trainingBatch, epoch: 0, index: 0))
         let analytic = Array(UnsafeBufferPointer(start: p.gradients, count: p.count))
         let diagonal = Set((0..<6).map { p.offsets[3] + $0 * 7 })
         var difference = 0.0, norm = 0.0
@@ -338,5 +338,32 @@ import Testing
         #expect(shapes["ablation_accuracy"] == nil)
         let cumulative = try Self.config(["n_max": .number(20)])
         #expect(TimescalesExperiment(cumulative).metrics.first { $0.name == "accuracy" }?.shape == [1000, 19])
+    }
+
+    // MARK: Differential trace
+
+    @Test func traceEvaluatesWeightSetsWithFewerHeadsAndAScalarTau() throws {
+        let c = try Self.config(["hidden_size": .number(6), "batch_size": .number(8), "n_max": .number(3), "readout_heads": .number(4),
+                                 "test_batches": .number(3)])
+        var s = RandomStream(seed: 9, purpose: RandomPurpose(rawValue: 0))
+        func random(_ shape: [Int]) -> TraceArray {
+            .float32((0..<shape.reduce(1, *)).map { _ in Float(0.3 * s.nextNormal()) }, shape: shape)
+        }
+        var inputs: [String: TraceArray] = [
+            "weights/x/tau": .float32([2], shape: [1]), "weights/x/W_in": random([6, 1]), "weights/x/b_in": random([6]),
+            "weights/x/W_hh": random([6, 6]), "weights/x/b_hh": random([6]),
+            "weights/x/W_out": random([4, 6]), "weights/x/b_out": random([4]),      // two heads of the four
+        ]
+        let settings = JSONObject([("steps", .number(1)), ("pairs", .array([.array([.number(0), .number(2)]), .array([.number(1), .number(3)])]))])
+        let output = try TimescalesExperiment(c).trace(inputs: inputs, settings: settings)
+        #expect(output["analysis/x/tau_mean"] == .float64([2], shape: [1]), "a scalar tau is every unit's")
+        let accuracy = try #require(output["analysis/x/accuracy"]).doubles
+        #expect(accuracy.count == 2 && accuracy.allSatisfy { $0 >= 0 && $0 <= 100 })
+        #expect(output["grads/step_000000/tau"]?.shape == [6] && output["series/train_loss"]?.count == 1)
+        // A tensor of the wrong shape is named.
+        inputs["weights/x/W_hh"] = random([5, 5])
+        #expect(throws: TraceInputError.self) { _ = try TimescalesExperiment(c).trace(inputs: inputs, settings: settings) }
+        let badPairs = JSONObject([("pairs", .array([.array([.number(7), .number(2)])]))])
+        #expect(throws: TraceInputError.self) { _ = try TimescalesExperiment(c).trace(inputs: [:], settings: badPairs) }
     }
 }

@@ -25,6 +25,7 @@ struct BenchTimescales: ParsableCommand {
     func run() throws {
         BLAS.useSingleThread()
         let sgemm = BenchTrain.sgemmGFLOPs(m: batch, n: hidden, k: hidden)
+        let large = BenchTrain.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
         let nMax = max((length + 2) / 4, heads + 1)
         let values = JSONObject([("hidden_size", .number(Double(hidden))), ("batch_size", .number(Double(batch))),
                                  ("model", .string(model)), ("n_max", .number(Double(nMax))),
@@ -36,10 +37,14 @@ struct BenchTimescales: ParsableCommand {
         let seconds = TimescalesBenchmark.trainingStepSeconds(config, ns: Array(2..<(2 + heads)), length: length, steps: steps)
         let median = seconds.sorted()[seconds.count / 2]
         let gflops = TimescalesBenchmark.trainingStepFLOPs(config, length: length) / median / 1e9
-        print(String(format: "single-thread sgemm %dx%dx%d: %.1f GFLOP/s", batch, hidden, hidden, sgemm))
+        print("OpenBLAS: \(BLAS.configuration)")
+        print(String(format: "single-thread sgemm 1024x1024x1024: %.1f GFLOP/s (the core's large-product rate)", large))
+        print(String(format: "single-thread sgemm %dx%dx%d: %.1f GFLOP/s (one recurrent step)", batch, hidden, hidden, sgemm))
         print(String(format: "training step (H %d, B %d, M %d, model %@, %d head%@): median %.4f s over %d steps, min %.4f s",
                      hidden, batch, length, model, heads, heads == 1 ? "" : "s", median, steps, seconds.min()!))
-        print(String(format: "  %.1f GFLOP/s = %.0f %% of the sgemm rate", gflops, 100 * gflops / sgemm))
+        print(String(format: "  %.1f GFLOP/s = %.0f %% of the step-shaped sgemm rate, %.0f %% of the large-product rate",
+                     gflops, 100 * gflops / sgemm, 100 * gflops / large))
+        print(String(format: "gflops %.3f large_product_gflops %.3f", gflops, large))
         print(String(format: "seconds_per_step %.6f", median))
     }
 }

@@ -16,6 +16,8 @@ Commands (trace folders: one .npy per array, named by its path; docs/families/ti
                                             weights/<curriculum>_N<N>/<tensor> for `sweep-mpi train --trace-in`
     reference_trace.py tau-net OUT LABEL..  the reference's own tau_net pipeline (analysis/timescales) on
                                             shipped models, e.g. cumulative_N2: OUT/<label>/{tau_net,...}.npy
+    reference_trace.py fits OURS            the reference's fits (scipy) on the autocorrelations sweep-mpi
+                                            fitted, neuron by neuron, against sweep-mpi's fits
 
 Needs PyTorch (CPU is enough), numpy and scipy; runs on one thread.
 """
@@ -252,6 +254,39 @@ def tau_net(args):
               f"over {kept.size} neurons, double fits {int((chosen == 2).sum())}, PCA dimension {np.mean(dims):.1f}")
 
 
+def fits(args):
+    """The reference's model_comp (scipy's bounded curve_fit, AIC) on the autocorrelations sweep-mpi's
+    analysis fitted (analysis/<label>/autocorrelation of a trace): the fits compared on the same data."""
+    reference = reference_path(args.reference)
+    import_reference(reference)
+    sys.path.insert(0, os.path.join(reference, "analysis", "timescales"))
+    import timescales_utils as utils
+    analysis = os.path.join(args.ours, "analysis")
+    print("| weight set | neurons | same model | mean tau_net (> 1): scipy | sweep-mpi | median: scipy | sweep-mpi "
+          "| tau_net within 1 %: | scipy at the bound 100 | sweep-mpi at 100 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for label in sorted(os.listdir(analysis)):
+        if not os.path.exists(os.path.join(analysis, label, "autocorrelation.npy")):
+            continue
+        ac = read(args.ours, f"analysis/{label}/autocorrelation")
+        ours_tau = read(args.ours, f"analysis/{label}/tau_net")
+        ours_model = read(args.ours, f"analysis/{label}/tau_net_model")
+        lags = np.arange(ac.shape[1] + 1)
+        scipy_tau, scipy_model = np.full(len(ac), np.nan), np.full(len(ac), np.nan)
+        for j, curve in enumerate(ac):
+            with np.errstate(all="ignore"):
+                scipy_model[j], selected = utils.model_comp(curve, lags, 0, ac.shape[1] - 1)
+            if scipy_model[j] == 1:
+                scipy_tau[j] = selected
+            elif scipy_model[j] == 2:
+                scipy_tau[j] = selected[1]
+        same = np.sum((scipy_model == ours_model) | (np.isnan(scipy_model) & np.isnan(ours_model)))
+        close = np.sum(np.abs(scipy_tau - ours_tau) <= 0.01 * np.abs(scipy_tau))
+        kept_scipy, kept_ours = scipy_tau[scipy_tau > 1], ours_tau[ours_tau > 1]
+        print(f"| {label} | {len(ac)} | {same} | {kept_scipy.mean():.3f} | {kept_ours.mean():.3f} | {np.median(kept_scipy):.3f} "
+              f"| {np.median(kept_ours):.3f} | {close} | {int(np.sum(scipy_tau >= 99.9))} | {int(np.sum(ours_tau >= 99.9))} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reference", help="checkout of LevinaLab/rnn_timescale_public (default $TIMESCALES_REFERENCE)")
@@ -259,6 +294,7 @@ def main():
     p = commands.add_parser("replay"); p.add_argument("ours"); p.add_argument("ref"); p.set_defaults(run=replay)
     p = commands.add_parser("compare"); p.add_argument("ours"); p.add_argument("ref"); p.set_defaults(run=compare)
     p = commands.add_parser("export"); p.add_argument("out"); p.set_defaults(run=export)
+    p = commands.add_parser("fits"); p.add_argument("ours"); p.set_defaults(run=fits)
     p = commands.add_parser("tau-net"); p.add_argument("out"); p.add_argument("labels", nargs="+")
     p.add_argument("--seed", type=int, default=0); p.set_defaults(run=tau_net)
     args = parser.parse_args()

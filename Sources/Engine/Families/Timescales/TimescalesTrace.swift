@@ -13,7 +13,8 @@
 /// `series/grad_norm` [steps], `grads/step_%06d/*` (before clipping), `forward/step_000000/
 /// {logits [heads, B, 2], h_last [B, H]}`, `params/final/*`, and per weight set
 /// `analysis/<label>/{accuracy [pairs] (percent over the test minibatches of epoch 0), tau_mean,
-/// tau_net, tau_net_model, tau_net_mean, population_ac, pca_dimension}`.
+/// tau_net, tau_net_model, fit_single, fit_double, tau_net_mean, autocorrelation [H, fit_lags + 1]
+/// (normalised, what the fits saw), population_ac, pca_dimension}`.
 extension TimescalesExperiment: TraceableExperiment {
     public func trace(inputs: [String: TraceArray], settings: JSONObject) throws -> [String: TraceArray] {
         let c = config
@@ -82,8 +83,9 @@ extension TimescalesExperiment: TraceableExperiment {
             }
             if analyses.contains("timescales") {
                 var results = TimescalesResults(c)
-                let milestone = c.n_max
-                try NetworkTimescales(config: c, network: evaluated).analyse(n: milestone, row: 0, into: &results)
+                let analysis = NetworkTimescales(config: c, network: evaluated)
+                try analysis.analyse(n: c.n_max, row: 0, into: &results)
+                output[prefix + "autocorrelation"] = .float64(analysis.autocorrelations, shape: [h, c.fit_lags + 1])
                 let names: [(String, [Int])] = [("tau_net", [h]), ("tau_net_model", [h]), ("fit_single", [h, 2]), ("fit_double", [h, 4]),
                                                 ("tau_net_mean", [1]), ("population_ac", [c.ac_lags]),
                                                 ("pca_dimension", [c.tau_net_trials]), ("pca_explained_variance", [h])]

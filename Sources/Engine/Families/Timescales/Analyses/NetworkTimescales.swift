@@ -24,6 +24,9 @@ final class NetworkTimescales {
 
     /// The fits' bounds (analysis/timescales/timescales_utils.py).
     static let maxAmplitude = 1.0, maxTimescale = 100.0
+    /// The normalised autocorrelation of every neuron at the last analysis, [H, fit_lags + 1]
+    /// (the differential trace compares fits on it).
+    private(set) var autocorrelations: [Double] = []
 
     init(config: TimescalesConfig, network: TimescaleNetwork) {
         self.config = config
@@ -116,8 +119,10 @@ final class NetworkTimescales {
         var tauNet = [Double](repeating: .nan, count: hidden), models = tauNet
         var single = [Double](repeating: .nan, count: 2 * hidden), double = [Double](repeating: .nan, count: 4 * hidden)
         var aic = [Double](repeating: .nan, count: 2 * hidden)
+        autocorrelations = [Double](repeating: .nan, count: hidden * lags)
         for j in 0..<hidden {
             let y = (0..<lags).map { ac[$0 * hidden + j] / ac[j] }
+            autocorrelations.replaceSubrange((j * lags)..<((j + 1) * lags), with: y)
             let fit = ExponentialDecayFit.compare(y, maxAmplitude: Self.maxAmplitude, maxTimescale: Self.maxTimescale,
                                                   maxEvaluations: config.fit_max_evaluations)
             tauNet[j] = fit.timescale

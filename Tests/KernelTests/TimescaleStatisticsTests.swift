@@ -121,9 +121,8 @@ import Testing
 
     @Test func boundedLeastSquaresSolvesALinearProblemInItsBox() {
         // min (p0 − 3)² + (p1 + 1)² on [0, 2] x [−5, 5]: p = (2, −1).
-        let result = BoundedLeastSquares.minimize(initial: [1, 1], lower: [0, -5], upper: [2, 5], residuals: 2, maxEvaluations: 100) { p, r, j in
+        let result = BoundedLeastSquares.minimize(initial: [1, 1], lower: [0, -5], upper: [2, 5], residuals: 2, maxEvaluations: 100) { p, r in
             r[0] = p[0] - 3; r[1] = p[1] + 1
-            j[0] = 1; j[1] = 0; j[2] = 0; j[3] = 1
         }
         #expect(result.converged)
         #expect(abs(result.parameters[0] - 2) < 1e-8 && abs(result.parameters[1] + 1) < 1e-6, "\(result)")
@@ -156,5 +155,31 @@ import Testing
                 #expect(abs(c[i * d + j] - expected) < 1e-9 * max(1, abs(expected)))
             }
         }
+    }
+
+    /// A neuron's normalised autocorrelation (lags 0 … 30) from a trained network.
+    static let neuronCurve: [Double] = [1.0, 0.37673078915697417, -0.1002347987793348, -0.030979166931669622, 0.04416466457403053, 0.05234960408174851, 0.03140205627059471, 0.013708338667377628, -0.008708142592505389, -9.489074774176218e-05, 0.01715769239228978, 0.005410042729141518, 0.005082432060537885, 0.004281612652733612, 0.003116720961383506, 2.5819750585282422e-05, -0.001526720524088703, -0.0008628316579546744, -0.001336322013681347, -0.0008587677349920142, 0.0011558682681777146, 0.0015716343952532012, 0.00042464665362244847, 0.0006186925689975973, 0.0020680770978657903, 0.0022517598453395352, 0.000989142321009014, -5.883764081249297e-05, -0.0011072833040304112, -0.001253408984250803, -0.00018303990033325396]
+
+    /// The first iterates of the trust-region reflective method from the middle of the box, against
+    /// scipy 1.17's least_squares(method="trf", max_nfev = 2, 3) on the same curve (one BLAS thread).
+    @Test func trustRegionReflectiveStepsAreScipys() {
+        let y = Self.neuronCurve
+        func single(_ evaluations: Int) -> [Double] {
+            BoundedLeastSquares.minimize(initial: [0.5, 50], lower: [0, 0], upper: [1, 100], residuals: 31, maxEvaluations: evaluations) { p, r in
+                for k in 0..<31 { r[k] = p[0] * exp(-Double(k) / p[1]) - y[k] }
+            }.parameters
+        }
+        func close(_ a: [Double], _ b: [Double]) -> Bool { zip(a, b).allSatisfy { abs($0 - $1) <= 1e-8 * max(1, abs($1)) } }
+        #expect(close(single(2), [0.2987847811549729, 28.26873746713153]), "\(single(2))")
+        #expect(close(single(3), [0.20879948846914004, 15.986616267226918]), "\(single(3))")
+        let double = BoundedLeastSquares.minimize(initial: [0.5, 50, 50, 0.5], lower: [0, 0, 0, 0], upper: [1, 100, 100, 1],
+                                                  residuals: 31, maxEvaluations: 2) { p, r in
+            for k in 0..<31 {
+                let lag = Double(k)
+                r[k] = p[0] * p[3] * exp(-lag / p[1]) + p[0] * (1 - p[3]) * exp(-lag / p[2]) - y[k]
+            }
+        }
+        #expect(close(double.parameters, [0.2708134047017019, 49.968134532055224, 49.968134532055224, 0.5]), "\(double.parameters)")
+        #expect(double.status == 0 && !double.converged, "evaluations ran out")
     }
 }

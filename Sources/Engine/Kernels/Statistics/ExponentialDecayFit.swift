@@ -7,7 +7,9 @@ import Foundation
 ///   AIC = 2 p + n ln(RSS / n)   (p parameters, n = L + 1 points)
 /// The timescale is τ of the single fit or the larger of τ1, τ2, whichever model has the lower
 /// AIC; a fit that does not converge counts as AIC = 10^5 (as the reference's failed fits), and
-/// a tie (both failed) gives no model and a NaN timescale.
+/// a tie (both failed) gives no model and a NaN timescale. The fits are scipy's `curve_fit` with
+/// bounds (`BoundedLeastSquares`: trust-region reflective, 2-point Jacobian, tolerances 1e-8),
+/// the model functions written as in the reference (a·c·e^{−k/τ1} + a·(1 − c)·e^{−k/τ2}).
 public enum ExponentialDecayFit {
     /// AIC of a fit that failed.
     public static let failedAIC = 1e5
@@ -28,34 +30,26 @@ public enum ExponentialDecayFit {
         2 * Double(parameters) + Double(points) * log(sumOfSquares / Double(points))
     }
 
-    /// Both fits from the start (1, 1) and (1, 1, 1, 1) (scipy's default), and their comparison.
+    /// Both fits, each started at the middle of its box (what scipy's `curve_fit` does with bounds
+    /// and no initial guess), and their comparison.
     public static func compare(_ y: [Double], maxAmplitude: Double, maxTimescale: Double, maxEvaluations: Int) -> Comparison {
         let n = y.count
         guard n >= 5, y.allSatisfy(\.isFinite) else {
             return Comparison(model: nil, timescale: .nan, single: [.nan, .nan], double: [.nan, .nan, .nan, .nan],
                               singleAIC: failedAIC, doubleAIC: failedAIC)
         }
-        let single = BoundedLeastSquares.minimize(initial: [1, 1], lower: [0, 0], upper: [maxAmplitude, maxTimescale],
-                                                  residuals: n, maxEvaluations: maxEvaluations) { p, r, j in
-            let a = p[0], tau = p[1]
-            for k in 0..<n {
-                let lag = Double(k), e = exp(-lag / tau)
-                r[k] = a * e - y[k]
-                j[2 * k] = e
-                j[2 * k + 1] = a * e * lag / (tau * tau)
-            }
+        let single = BoundedLeastSquares.minimize(initial: [maxAmplitude / 2, maxTimescale / 2], lower: [0, 0],
+                                                  upper: [maxAmplitude, maxTimescale],
+                                                  residuals: n, maxEvaluations: maxEvaluations) { p, r in
+            for k in 0..<n { r[k] = p[0] * exp(-Double(k) / p[1]) - y[k] }
         }
-        let double = BoundedLeastSquares.minimize(initial: [1, 1, 1, 1], lower: [0, 0, 0, 0],
+        let double = BoundedLeastSquares.minimize(initial: [maxAmplitude / 2, maxTimescale / 2, maxTimescale / 2, 0.5],
+                                                  lower: [0, 0, 0, 0],
                                                   upper: [maxAmplitude, maxTimescale, maxTimescale, 1],
-                                                  residuals: n, maxEvaluations: maxEvaluations) { p, r, j in
-            let a = p[0], tau1 = p[1], tau2 = p[2], c = p[3]
+                                                  residuals: n, maxEvaluations: maxEvaluations) { p, r in
             for k in 0..<n {
-                let lag = Double(k), e1 = exp(-lag / tau1), e2 = exp(-lag / tau2)
-                r[k] = a * (c * e1 + (1 - c) * e2) - y[k]
-                j[4 * k] = c * e1 + (1 - c) * e2
-                j[4 * k + 1] = a * c * e1 * lag / (tau1 * tau1)
-                j[4 * k + 2] = a * (1 - c) * e2 * lag / (tau2 * tau2)
-                j[4 * k + 3] = a * (e1 - e2)
+                let lag = Double(k)
+                r[k] = p[0] * p[3] * exp(-lag / p[1]) + p[0] * (1 - p[3]) * exp(-lag / p[2]) - y[k]
             }
         }
         let singleAIC = single.converged ? aic(sumOfSquares: single.sumOfSquares, points: n, parameters: 2) : failedAIC

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Tests of the Python results module (python/sweep_mpi_results) and scripts/plot_fig5.py, on a
+# Tests of the Python results module (python/sweep_mpi_results), scripts/plot_fig5.py and
+# scripts/timescales/plot_timescales.py, on a
 # synthetic results file laid out as sweep-mpi writes it. Needs the pip packages
 # h5py numpy pandas matplotlib pytest (the project's install script installs them).
 set -euo pipefail

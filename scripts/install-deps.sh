@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what sweep-mpi needs on Debian 12 that is not there yet: Open MPI, OpenBLAS,
-# parallel HDF5 (+ h5dump), Slurm with munge (for the Slurm tests and the batch script), and the
+# parallel HDF5 (+ h5dump), Slurm with munge (for the Slurm tests and the batch script), iproute2
+# (network namespaces: the multi-node test), patchelf (scripts/bundle.sh), and the
 # Python packages used by the results loader, the figure script and the tests.
 # Idempotent and quick when everything is installed. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
 apt_packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-openmpi-dev hdf5-tools pkg-config
-              slurmctld slurmd slurm-client munge)
+              slurmctld slurmd slurm-client munge iproute2 patchelf)
 pip_packages=(h5py pandas matplotlib pytest)
 
 missing=()

@@ -11,6 +11,31 @@ int openblas_get_num_threads(void);
 char *openblas_get_config(void);
 char *openblas_get_corename(void);
 
+// What the CPU and the operating system support, from cpuid and xgetbv (so that it agrees with
+// what an emulator such as valgrind presents): bit 0 AVX, bit 1 AVX2, bit 2 FMA, bit 3 AVX-512 F,
+// BW, VL and DQ. 0 on other architectures.
+#if defined(__x86_64__)
+#include <cpuid.h>
+static inline unsigned sweep_cpu_vector_features(void) {
+    unsigned a, b, c, d, features = 0;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    if (!((c >> 27) & 1)) return 0;                    // OSXSAVE: the OS saves the vector registers
+    unsigned xcr0_low, xcr0_high;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+    if ((xcr0_low & 6) != 6) return 0;                 // XMM and YMM state enabled
+    if ((c >> 28) & 1) features |= 1;                  // AVX
+    if ((c >> 12) & 1) features |= 4;                  // FMA
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+        if ((b >> 5) & 1) features |= 2;               // AVX2
+        unsigned f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
+        if (f && dq && bw && vl && (xcr0_low & 0xE6) == 0xE6) features |= 8;   // and opmask/ZMM state
+    }
+    return features;
+}
+#else
+static inline unsigned sweep_cpu_vector_features(void) { return 0; }
+#endif
+
 // Eigenvalues (and optionally vectors) of a general real matrix.
 void dgeev_(const char *jobvl, const char *jobvr, const int *n, double *a, const int *lda,
             double *wr, double *wi, double *vl, const int *ldvl, double *vr, const int *ldvr,
@@ -27,6 +52,10 @@ void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n
              const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
              const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
              double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+// Cholesky factorisation, and a solve with the factor.
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda,
+             double *b, const int *ldb, int *info);
 // Symmetric positive definite solve (Cholesky) and general solve.
 void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
             double *b, const int *ldb, int *info);

@@ -40,7 +40,7 @@ extension ExperimentFamily {
     /// defaults filled in, in reading order). An unknown name is reported before anything its
     /// absence implies.
     public func configuration(_ values: JSONObject) throws(ParameterError) -> (Configuration, JSONObject) {
-        var reader = ParameterReader(values)
+        var reader = ParameterReader(values, declaring: false)
         let configuration: Configuration
         do {
             configuration = try readParameters(&reader)

@@ -45,9 +45,29 @@ private struct JSONReader {
         let isObject: Bool
         var elements: [JSONValue] = []
         var members: [JSONObject.Member] = []
-        var keyOffsets: [String: Int] = [:]
+        /// Where each key starts in the text, in order (the pending key's last).
+        var keyOffsets: [Int] = []
+        /// Key -> index, once the object has many members (a small one is searched directly:
+        /// most objects are small, and hashing every key would cost more than the search).
+        var keyIndex: [String: Int]?
         var pendingKey = ""
         init(isObject: Bool) { self.isObject = isObject }
+
+        /// The index of an earlier member with this key.
+        func earlierMember(withKey key: String) -> Int? {
+            if let keyIndex { return keyIndex[key] }
+            guard members.count >= 16 else { return members.firstIndex { $0.key == key } }
+            var index: [String: Int] = [:]
+            for (position, member) in members.enumerated() { index[member.key] = position }
+            keyIndex = index
+            return index[key]
+        }
+
+        func addKey(_ key: String, at offset: Int) {
+            keyIndex?[key] = keyOffsets.count
+            keyOffsets.append(offset)
+            pendingKey = key
+        }
     }
 
     mutating func parseDocument() throws(JSONParseError) -> JSONValue {
@@ -83,8 +103,7 @@ private struct JSONReader {
                         produced = .object(JSONObject())
                     } else {
                         let (key, keyOffset) = try parseKey(expected: "expected a string key or '}'")
-                        container.pendingKey = key
-                        container.keyOffsets[key] = keyOffset
+                        container.addKey(key, at: keyOffset)
                         stack.append(container)
                         continue
                     }
@@ -109,12 +128,11 @@ private struct JSONReader {
                         offset += 1
                         skipWhitespace()
                         let (key, keyOffset) = try parseKey(expected: "expected a string key")
-                        if let first = top.keyOffsets[key] {
-                            let (line, column) = location(of: first)
+                        if let first = top.earlierMember(withKey: key) {
+                            let (line, column) = location(of: top.keyOffsets[first])
                             throw error(at: keyOffset, "duplicate key \(JSONFormat.quoted(key)) in object (first at line \(line), column \(column))")
                         }
-                        top.keyOffsets[key] = keyOffset
-                        top.pendingKey = key
+                        top.addKey(key, at: keyOffset)
                         break
                     } else if peek() == UInt8(ascii: "}") {
                         offset += 1
@@ -266,14 +284,10 @@ private struct JSONReader {
     private mutating func parseString() throws(JSONParseError) -> String {
         let opening = offset
         offset += 1
-        var scalars = String.UnicodeScalarView()
+        // Valid UTF-8 without escapes (almost every string) becomes the String in one step; the
+        // bytes are collected only once an escape needs decoding.
+        var decoded: [UInt8]?
         var runStart = offset
-        // Runs of plain ASCII are copied in bulk; everything else goes scalar by scalar.
-        func flushRun(_ reader: JSONReader, upTo end: Int, into scalars: inout String.UnicodeScalarView) {
-            if end > runStart {
-                scalars.append(contentsOf: String(decoding: reader.bytes[runStart..<end], as: UTF8.self).unicodeScalars)
-            }
-        }
         while true {
             guard let byte = peek() else {
                 let (line, column) = location(of: opening)
@@ -281,25 +295,31 @@ private struct JSONReader {
             }
             switch byte {
             case UInt8(ascii: "\""):
-                flushRun(self, upTo: offset, into: &scalars)
+                let text: String
+                if var collected = decoded {
+                    collected.append(contentsOf: bytes[runStart..<offset])
+                    text = String(decoding: collected, as: UTF8.self)
+                } else {
+                    text = String(decoding: bytes[runStart..<offset], as: UTF8.self)
+                }
                 offset += 1
-                return String(scalars)
+                return text
             case UInt8(ascii: "\\"):
-                flushRun(self, upTo: offset, into: &scalars)
-                scalars.append(try parseEscape())
+                var collected = decoded ?? []
+                collected.append(contentsOf: bytes[runStart..<offset])
+                collected.append(contentsOf: String(try parseEscape()).utf8)
+                decoded = collected
                 runStart = offset
             case 0..<0x20:
                 throw error(at: offset, "unescaped control character in a string: \(found(at: offset)) (write an escape such as \\n or \\u0001)")
             case 0x20..<0x80:
                 offset += 1
             default:
-                flushRun(self, upTo: offset, into: &scalars)
-                guard let (scalar, length) = decodeUTF8(at: offset) else {
+                // Checked here, so that the run is valid UTF-8 when it is decoded.
+                guard let (_, length) = decodeUTF8(at: offset) else {
                     throw error(at: offset, "invalid UTF-8 byte 0x\(hex(byte, width: 2)) in a string")
                 }
-                scalars.append(scalar)
                 offset += length
-                runStart = offset
             }
         }
     }

@@ -37,6 +37,31 @@ extension JSONValue {
 extension JSONObject {
     public var canonicalText: String { JSONValue.object(self).canonicalText }
     public var compactText: String { JSONValue.object(self).compactText }
+
+    /// The canonical (or compact) text cut around the value of the member `key`: the text is
+    /// `before` + that value's text + `after`, so objects that differ only in that value are
+    /// written by pasting (what a plan of many seeds does). Nil when there is no such member.
+    public func textParts(around key: String, canonical: Bool) -> (before: String, after: String)? {
+        guard self[key] != nil else { return nil }
+        var members = members
+        if canonical { members.sort { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } }
+        let writer = JSONWriter(sortKeys: canonical, indent: nil)
+        var output = "{"
+        var before = ""
+        for (index, member) in members.enumerated() {
+            if index > 0 { output += "," }
+            JSONFormat.appendQuoted(member.key, to: &output)
+            output += ":"
+            if member.key == key {
+                before = output
+                output = ""
+                continue
+            }
+            writer.write(member.value, into: &output, depth: 1)
+        }
+        output += "}"
+        return (before, output)
+    }
 }
 
 private struct JSONWriter {
@@ -89,6 +114,9 @@ public enum JSONFormat {
     public static func number(_ value: Double) -> String {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value < 0 ? "-Infinity" : "Infinity") }
         if value == 0 { return "0" }
+        // Integers that a Double holds exactly (seeds, sizes, epochs): their plain digits are the
+        // layout below, without the detour through `description`.
+        if value.magnitude < 0x1p53, value.rounded(.towardZero) == value { return String(Int64(value)) }
         let (digits, exponent) = shortestDigits(of: value.magnitude)
         let sign = value < 0 ? "-" : ""
         let count = digits.count
@@ -137,6 +165,11 @@ public enum JSONFormat {
     /// (short forms where JSON has them, else \u00XX), everything else as UTF-8.
     public static func appendQuoted(_ text: String, to output: inout String) {
         output += "\""
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            output += text
+            output += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": output += "\\\""

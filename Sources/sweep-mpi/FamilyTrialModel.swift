@@ -67,16 +67,10 @@ struct FamilyTrialModel: TrialModel {
         return (experiment, JSONObject(uniqueMembers: [.init(key: "family", value: .string(family.name))] + resolved.members))
     }
 
-    func resolve(_ parameters: JSONObject) throws(ParameterError) -> JSONObject {
-        try configure(parameters).resolved
-    }
-
-    func metrics(for resolved: JSONObject) -> [MetricSpec] {
-        (try? configure(resolved))?.experiment.metrics ?? []
-    }
-
-    func cost(for resolved: JSONObject) -> Double {
-        (try? configure(resolved))?.experiment.estimatedFLOPs ?? 0
+    /// One configuration gives the resolved parameters, the metrics and the cost together.
+    func resolve(_ parameters: JSONObject) throws(ParameterError) -> ResolvedTrial {
+        let (experiment, resolved) = try configure(parameters)
+        return ResolvedTrial(parameters: resolved, metrics: experiment.metrics, cost: experiment.estimatedFLOPs)
     }
 
     func run(_ resolved: JSONObject, control: TrialControl) -> TrialOutcome {

@@ -30,11 +30,17 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         var expansion = try selection.expand(overrides: overrides.overrides()).expansion
         if format == .json {
+            // Written as JSONObject([index, id, parameters]).compactText would write it, without
+            // building every trial's object.
+            var lines = ""
             for (index, trial) in expansion.plan.trials.enumerated() {
-                let line = JSONObject([("index", .number(Double(index))), ("id", .string(trial.id)),
-                                       ("parameters", .object(trial.parameters))])
-                print(line.compactText)
+                lines += "{\"index\":\(index),\"id\":\"\(trial.id)\",\"parameters\":\(trial.parametersText)}\n"
+                if lines.utf8.count > 1 << 20 {
+                    print(lines, terminator: "")
+                    lines = ""
+                }
             }
+            print(lines, terminator: "")
             return
         }
         if let output = selection.output { expansion.plan.output = output }
@@ -44,7 +50,7 @@ struct PlanCommand: ParsableCommand {
         print("first trials (in expansion order):")
         let varyingKeys = expansion.axisValues.filter { $0.values.count > 1 }.map(\.name)
         for trial in plan.trials.prefix(max(0, show)) {
-            let varying = varyingKeys.compactMap { key in trial.parameters[key].map { "\(key)=\($0.compactText)" } }
+            let varying = varyingKeys.compactMap { key in trial.parameter(key).map { "\(key)=\($0.compactText)" } }
             print("  \(trial.id)  " + varying.joined(separator: " "))
         }
         if plan.trials.count > show { print("  ... \(plan.trials.count - show) more") }

@@ -81,7 +81,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         // Before MPI starts: a child process after MPI_Init is unsafe with some transports.
         let provenance = Provenance(toolVersion: SweepMPI.version, gitCommit: LaunchEnvironment.isRankZero ? BuildInfo.gitCommit : "",
-                                    openBLASVersion: BLAS.configuration)
+                                    openBLASVersion: BLAS.configuration, openBLASCore: KernelSelection.core.name,
+                                    openBLASCoreNote: KernelSelection.core.note)
         BLAS.useSingleThread()
         setenv("OPENBLAS_NUM_THREADS", "1", 1)
         let communicator = Communicator.world()
@@ -105,9 +106,16 @@ struct RunCommand: ParsableCommand {
 
 extension ProgressMode: ExpressibleByArgument {}
 
-/// The source revision the binary was built from, when it runs from its checkout.
+/// The source revision the binary was built from: written beside it by scripts/bundle.sh
+/// (`../share/sweep-mpi/git-commit`), or asked of git when it runs from its checkout.
 enum BuildInfo {
     static var gitCommit: String {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let recorded = executable.appendingPathComponent("../share/sweep-mpi/git-commit").standardized.path
+        if let text = try? String(contentsOfFile: recorded, encoding: .utf8) {
+            let commit = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if !commit.isEmpty { return commit }
+        }
         let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

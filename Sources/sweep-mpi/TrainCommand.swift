@@ -30,20 +30,31 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print the resolved parameters only, without training.")
     var resolveOnly = false
 
-    @Option(help: ArgumentHelp("Differential trace: start from this folder's initial weights and minibatches and analyse its weight sets (the family's scripts/<family>/ documents the layout).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Differential trace: start from this folder's initial weights, minibatches and evaluation set (scripts/reference/TRACE.md).", valueName: "dir"))
     var traceIn: String?
 
-    @Option(help: ArgumentHelp("Differential trace: write the first training steps' losses, gradients and weights and the analyses to this folder instead of training.", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Differential trace: write per-step losses, gradients, weights and analyses to this folder.", valueName: "dir"))
     var traceOut: String?
+
+    @Option(help: ArgumentHelp("Differential trace without --trace-in: also write this run's own initial weights, minibatches and evaluation set as a trace input.", valueName: "dir"))
+    var dumpIn: String?
+
+    func validate() throws {
+        if traceIn != nil || dumpIn != nil, traceOut == nil { throw ValidationError("--trace-in and --dump-in need --trace-out") }
+        if traceIn != nil, dumpIn != nil {
+            throw ValidationError("--dump-in writes this run's own inputs: it cannot be combined with --trace-in")
+        }
+        if traceOut != nil, trial != nil || seeds != nil { throw ValidationError("a differential trace runs a config file, not a sweep trial") }
+    }
 
     func run() throws {
         BLAS.useSingleThread()
         let text = try CommandFailure.readText(file, what: file == "-" ? "standard input" : "config")
         var object = try Self.parseObject(text, source: file)
-        // A config's "trace" object holds the trace settings, not parameters.
-        let traceSettings = object["trace"]
-        object["trace"] = nil
-        if traceIn != nil && traceOut == nil { throw ValidationError("--trace-in needs --trace-out") }
+        if let traceOut {
+            try runTrace(&object, traceOut: traceOut)
+            return
+        }
         let selected = try Self.isSweepFile(object) ? try selectTrial(text) : try configTrial(object)
         var output = JSONObject()
         if let index = selected.index { output["trial"] = .number(Double(index)) }
@@ -54,12 +65,6 @@ struct TrainCommand: ParsableCommand {
             return
         }
         let experiment = try Self.experiment(selected.model, selected.resolved, source: file)
-        if let traceOut {
-            try TraceFiles.run(experiment, settings: traceSettings, traceIn: traceIn, traceOut: traceOut,
-                               manifest: JSONObject([("writer", .string("sweep-mpi")), ("family", .string(selected.model.family.name)),
-                                                     ("parameters", .object(selected.resolved))]))
-            return
-        }
         let result: ExperimentResult
         do {
             result = try experiment.run(RunToCompletion())
@@ -76,6 +81,42 @@ struct TrainCommand: ParsableCommand {
         print(JSONValue.object(output).prettyText())
     }
 
+    /// The differential trace (scripts/reference/TRACE.md): the config may carry a "trace" object
+    /// of trace settings beside its parameters.
+    private func runTrace(_ object: inout JSONObject, traceOut: String) throws {
+        let traceSettings = object["trace"]
+        object["trace"] = nil
+        for member in try overrides.overrides() { object[member.key] = member.value }
+        let model: FamilyTrialModel
+        do { model = try FamilyTrialModel.forParameters(object) } catch {
+            throw CommandFailure(.badInput, "\(file): \(error)")
+        }
+        guard let tracing = model.family as? any DifferentialTracing else {
+            throw CommandFailure(.usage, "family \(model.family.name) has no differential trace")
+        }
+        var values = object
+        values["family"] = nil
+        let inputs = try traceIn.map(TraceFolder.read) ?? [:]
+        let output: TraceOutput
+        do {
+            output = try tracing.trace(values, settings: traceSettings, inputs: inputs)
+        } catch let error as ParameterError {
+            throw CommandFailure(.badInput, "\(file): \(error)")
+        } catch let error as TraceInputError {
+            throw CommandFailure(.badInput, "\(traceIn ?? file): \(error)")
+        } catch {
+            throw CommandFailure(.internalError, "training failed: \(error)")
+        }
+        var config = object
+        if let traceSettings { config["trace"] = traceSettings }
+        var manifest = JSONObject([("writer", .string("sweep-mpi")), ("family", .string(model.family.name)),
+                                   ("config", .object(config)), ("tool_version", .string(SweepMPI.version))])
+        // Every parameter with its default filled in, for a reference runner that builds the same model.
+        if let resolved = try? model.configure(object).resolved { manifest["parameters"] = .object(resolved) }
+        try TraceFolder.write(output.trace, to: traceOut, manifest: manifest)
+        if let dumpIn { try TraceFolder.write(output.dump, to: dumpIn, manifest: manifest) }
+    }
+
     /// A config file: the parameters, with the --set values over them.
     private func configTrial(_ object: JSONObject) throws -> (model: FamilyTrialModel, resolved: JSONObject, index: Int?) {
         if trial != nil { throw ValidationError("--trial K needs a sweep file; \(file) is a config") }
@@ -84,7 +125,7 @@ struct TrainCommand: ParsableCommand {
         for member in try overrides.overrides() { parameters[member.key] = member.value }
         do {
             let model = try FamilyTrialModel.forParameters(parameters)
-            return (model, try model.resolve(parameters), nil)
+            return (model, try model.resolve(parameters).parameters, nil)
         } catch {
             throw CommandFailure(.badInput, "\(file): \(Self.describe(error, overridden: overrides.assignments))")
         }

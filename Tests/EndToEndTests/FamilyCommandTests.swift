@@ -249,3 +249,39 @@ extension EndToEnd.FamilyCommands {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
+
+extension EndToEnd.FamilyCommands {
+    /// The differential trace (scripts/reference/TRACE.md): a run that dumps its own inputs, replayed
+    /// from them, writes the same trace bit for bit; the folder layout the reference harness reads.
+    @Test func theDifferentialTraceReplaysItsOwnInputs() throws {
+        let workspace = Workspace()
+        let config = try workspace.write("trace.json", """
+            {"N": 8, "X_dim": 4, "X_clusters": 4, "n_lag": 3, "num_epochs": 2, "num_train_samples_per_epoch": 40,
+             "dim_samples": 40, "lyap_max_steps": 30, "loss": "mse",
+             "trace": {"grad_steps": 2, "weight_steps": [1, 3], "lyap_ics": 2}}
+            """)
+        let own = workspace.file("own"), inputs = workspace.file("in"), replay = workspace.file("replay")
+        var (status, output) = try Self.run(["train", config, "--trace-out", own, "--dump-in", inputs])
+        try #require(status == 0, "\(output)")
+        (status, output) = try Self.run(["train", config, "--trace-in", inputs, "--trace-out", replay])
+        try #require(status == 0, "\(output)")
+        let expected = ["trace.json", "series/train_loss.npy", "series/lr.npy", "grads/step_000000/Wrec.npy",
+                        "grads/step_000001/Wout.npy", "params/init/Win.npy", "params/step_000003/Wrec.npy",
+                        "params/final/Wrec.npy", "analysis/final/dim_layers.npy", "analysis/init/lyap.npy"]
+        for name in expected {
+            let a = FileManager.default.contents(atPath: own + "/" + name), b = FileManager.default.contents(atPath: replay + "/" + name)
+            #expect(a != nil, "\(name) missing")
+            if name != "trace.json" { #expect(a == b, "\(name) differs between the run and its replay") }
+        }
+        for name in ["init/Wrec.npy", "data/train_inputs.npy", "data/val_labels.npy", "eval/inputs.npy", "eval/lyap_ics.npy"] {
+            #expect(FileManager.default.fileExists(atPath: inputs + "/" + name), "\(name) missing from the dumped inputs")
+        }
+        // Bad trace input: a weight of the wrong shape is named.
+        try FileManager.default.removeItem(atPath: inputs + "/init/Wrec.npy")
+        try FileManager.default.copyItem(atPath: inputs + "/init/Win.npy", toPath: inputs + "/init/Wrec.npy")
+        (status, output) = try Self.run(["train", config, "--trace-in", inputs, "--trace-out", workspace.file("bad")])
+        #expect(status == 65 && output.contains("init/Wrec has shape"), "\(output)")
+        (status, output) = try Self.run(["train", config, "--trace-in", inputs])
+        #expect(status == 64 && output.contains("--trace-in and --dump-in need --trace-out"), "\(output)")
+    }
+}

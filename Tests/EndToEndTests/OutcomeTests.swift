@@ -38,5 +38,43 @@ extension EndToEnd {
             #expect(workspace.logLines("log3").sorted() == ["x=3.0 seed=0.0", "x=3.0 seed=1.0", "x=4.0 seed=0.0", "x=4.0 seed=1.0"])
             #expect(try ResultsChecks.statuses(output) == [.done, .done, .failed, .failed, .diverged, .diverged])
         }
+
+        @Test func statusCountsTrialsPerValueFromTheColumns() throws {
+            // String, number, flag and missing values, an empty string (which a string column
+            // cannot tell from a missing one) and a value with a quote.
+            let workspace = Workspace()
+            let trials = try workspace.trials("status.json", sweep: "status", seeds: 2, [
+                "{\"x\": 1, \"label\": \"a\\\"b\", \"fail_if\": 1}", "{\"x\": 2, \"label\": \"\"}",
+                "{\"x\": 3.5, \"diverge_if\": 3.5}",
+            ])
+            let output = workspace.file("status.h5")
+            let result = try Harness.run(ranks: 1, [trials, "--output", output])
+            #expect(result.status == 0, "\(result.output)")
+            let status = try ResultsChecks.command([Harness.sweepMPI, "status", output])
+            #expect(status.status == 0)
+            let lines = status.output.split(separator: "\n").map(String.init)
+            #expect(Array(lines.dropFirst()) == [
+                "  2 done, 0 pending, 2 failed, 2 diverged",
+                "by x:",
+                "  1    0 done, 0 pending, 2 failed, 0 diverged",
+                "  2    2 done, 0 pending, 0 failed, 0 diverged",
+                "  3.5  0 done, 0 pending, 0 failed, 2 diverged",
+                "by label:",
+                "  \"a\\\"b\"  0 done, 0 pending, 2 failed, 0 diverged",
+                "  \"\"      2 done, 0 pending, 0 failed, 0 diverged",
+                "  -       0 done, 0 pending, 0 failed, 2 diverged",
+                "by fail_if:",
+                "  1  0 done, 0 pending, 2 failed, 0 diverged",
+                "  -  2 done, 0 pending, 0 failed, 2 diverged",
+                "by diverge_if:",
+                "  -    2 done, 0 pending, 2 failed, 0 diverged",
+                "  3.5  0 done, 0 pending, 0 failed, 2 diverged",
+                "failed and diverged trials:",
+                "  row 0 failed [x=1 label=\"a\\\"b\" fail_if=1 seed=0]: x = 1.0 is the value of fail_if",
+                "  row 1 failed [x=1 label=\"a\\\"b\" fail_if=1 seed=1]: x = 1.0 is the value of fail_if",
+                "  row 4 diverged [x=3.5 diverge_if=3.5 seed=0]: diverged at index 2",
+                "  row 5 diverged [x=3.5 diverge_if=3.5 seed=1]: diverged at index 2",
+            ], "\(status.output)")
+        }
     }
 }

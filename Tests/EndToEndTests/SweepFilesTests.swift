@@ -16,7 +16,7 @@ extension EndToEnd {
 
         static let sizes: [Size] = [
             // Main figures (farrell-spec.md E.2, E.4).
-            Size(name: "fidelity", configurations: 2 * 2, seeds: 10),            // 2 cases x 2 g_radius
+            Size(name: "fidelity", configurations: 3 * 2, seeds: 10),            // 3 cases x 2 g_radius
             Size(name: "fig2", configurations: 2 * 2, seeds: 5),                 // 2 cases (2e-g, 2d) x 2 g_radius
             Size(name: "fig3", configurations: 2, seeds: 5),                     // 2 g_radius
             Size(name: "fig4", configurations: 2, seeds: 5),

@@ -132,8 +132,8 @@ extension EndToEnd {
             try EndToEnd.BadInputs().check(input)
         }
 
-        /// `sweep-mpi train --trace-out` writes a trace; replayed from its own minibatches it gives the
-        /// same arrays; a family without a trace says so.
+        /// `sweep-mpi train --trace-out` writes a trace; replayed from its own minibatches (the trace's
+        /// data/, or the --dump-in folder) it gives the same arrays; the manifest has every parameter.
         @Test func traceOutAndTraceIn() throws {
             let workspace = Workspace()
             let config = try workspace.write("trace.json", #"{"family": "timescales", "hidden_size": 12, "batch_size": 8, "n_max": 4, "readout_heads": 3, "model": "mod", "trace": {"steps": 2, "ns": [2, 3]}}"#)
@@ -146,9 +146,15 @@ extension EndToEnd {
                 let one = workspace.bytes("one/" + name + ".npy"), two = workspace.bytes("two/" + name + ".npy")
                 #expect(one != nil && one == two, "\(name)")
             }
-            let farrell = try workspace.write("farrell.json", #"{"N": 8, "num_epochs": 1}"#)
-            let refused = try ResultsChecks.command([Harness.sweepMPI, "train", farrell, "--trace-out", workspace.file("three")])
-            #expect(refused.status == BadInput.badInput && refused.output.contains("no differential trace"), "\(refused.output)")
+            // The run's own minibatches and weights as a trace input (--dump-in) replay to the same trace.
+            let dumped = try ResultsChecks.command([Harness.sweepMPI, "train", config, "--trace-out", workspace.file("three"),
+                                                    "--dump-in", workspace.file("input")])
+            #expect(dumped.status == 0 && workspace.bytes("input/init/W_hh.npy") != nil, "\(dumped.output)")
+            let replayed = try ResultsChecks.command([Harness.sweepMPI, "train", config, "--trace-in", workspace.file("input"),
+                                                     "--trace-out", workspace.file("four")])
+            #expect(replayed.status == 0 && workspace.bytes("four/grads/step_000001/tau.npy") == workspace.bytes("one/grads/step_000001/tau.npy"))
+            let manifest = String(decoding: workspace.bytes("one/trace.json") ?? Data(), as: UTF8.self)
+            #expect(manifest.contains("\"readout_heads\": 3") && manifest.contains("\"hidden_size\": 12"), "the resolved parameters: \(manifest)")
         }
     }
 }

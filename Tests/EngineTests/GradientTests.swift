@@ -32,10 +32,12 @@ import Testing
             let values = store.values(name)
             let gradients = Array(analyticGradients[store.offsets[store.specs.firstIndex { $0.name == name }!]...])
             for i in 0..<store.spec(name).count {
+                // Every write to the values is announced, as the optimizer does: copies derived
+                // from them (a transposed matrix) are remade.
                 let saved = values[i]
-                values[i] = saved + epsilon; let plus = loss()
-                values[i] = saved - epsilon; let minus = loss()
-                values[i] = saved
+                values[i] = saved + epsilon; store.valuesChanged(); let plus = loss()
+                values[i] = saved - epsilon; store.valuesChanged(); let minus = loss()
+                values[i] = saved; store.valuesChanged()
                 let numeric = (plus - minus) / Double(2 * epsilon)
                 difference += (numeric - Double(gradients[i])) * (numeric - Double(gradients[i]))
                 norm += max(numeric * numeric, Double(gradients[i]) * Double(gradients[i]))
@@ -196,8 +198,8 @@ import Testing
             return Double(trainer.forwardAndLoss(size: c.batch_size, noise: &noise).loss)
         }
         let store = network.parameters
-        // relativeError zeroes the gradients before `analytic`; forwardAndLoss zeroes them again
-        // and adds the L2 gradient, backward adds the rest.
+        // forwardAndLoss computes the loss and dL/dlogits; backward zeroes the gradients, adds the
+        // L2 gradient and back-propagates the rest.
         let error = Self.relativeError(store, ["Wrec", "brec", "Wout", "bout"], epsilon: 3e-3, loss: value) {
             _ = value()
             trainer.backward(size: c.batch_size)

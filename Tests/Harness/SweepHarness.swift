@@ -2,9 +2,11 @@ import Foundation
 import Sweep
 
 /// `sweep-harness FILE.json [--output PATH] [--restart] [--rerun-failed] [--grace SECONDS]
-///  [--progress auto|terminal|lines|none] [--progress-interval SECONDS] [--checkpoint-interval SECONDS]`
+///  [--progress auto|terminal|lines|none] [--progress-interval SECONDS] [--checkpoint-interval SECONDS]
+///  [--plan-only]`
 /// Runs a sweep file over a synthetic model through the real runner and results store, under
-/// mpirun or alone: the runtime's tests, without training networks.
+/// mpirun or alone: the runtime's tests, without training networks. `--plan-only` expands the
+/// plan and prints its size, hash and the seconds it took, and runs nothing.
 @main
 struct SweepHarness {
     struct Arguments {
@@ -16,6 +18,7 @@ struct SweepHarness {
         var progress = ProgressMode.none
         var progressInterval = 30.0
         var checkpointInterval = 600.0
+        var planOnly = false
     }
 
     struct UsageError: Error { var message: String }
@@ -34,6 +37,7 @@ struct SweepHarness {
             case "--output": result.output = try value(argument)
             case "--restart": result.restart = true
             case "--rerun-failed": result.rerunFailed = true
+            case "--plan-only": result.planOnly = true
             case "--grace":
                 let text = try value(argument)
                 guard let grace = Double(text), grace >= 0 else { throw UsageError(message: "--grace \(text): not a number of seconds") }
@@ -81,10 +85,19 @@ struct SweepHarness {
         }
         let model = SyntheticModel()
         let plan: Plan
+        let started = ContinuousClock.now
         do {
             plan = try makePlan(specText: String(decoding: data, as: UTF8.self), model: model)
         } catch {
             return fail(.badInput, "\(arguments.input): \(error)")
+        }
+        if arguments.planOnly {
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            if communicator.rank == 0 {
+                print("\(plan.name): \(plan.trials.count) trials, plan hash \(plan.hash), expanded in \(String(format: "%.3f", seconds)) s")
+            }
+            return SweepExit.success.rawValue
         }
         let options = RunOptions(output: arguments.output ?? plan.output,
                                  provenance: Provenance(toolVersion: "sweep-harness", gitCommit: "none", openBLASVersion: "none"),

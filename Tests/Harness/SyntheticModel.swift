@@ -16,7 +16,12 @@ struct SyntheticModel: TrialModel {
     /// Set by the tests: every trial that starts appends one line here (counts recomputation).
     let trialLog: String? = ProcessInfo.processInfo.environment["SWEEP_HARNESS_LOG"]
 
-    func resolve(_ parameters: JSONObject) throws(ParameterError) -> JSONObject {
+    func resolve(_ parameters: JSONObject) throws(ParameterError) -> ResolvedTrial {
+        let resolved = try resolveParameters(parameters)
+        return ResolvedTrial(parameters: resolved, metrics: metrics(for: resolved), cost: 1 + value(resolved, "work_ms"))
+    }
+
+    private func resolveParameters(_ parameters: JSONObject) throws(ParameterError) -> JSONObject {
         for member in parameters where !parameterNames.contains(member.key) {
             throw ParameterError(field: member.key, value: "\(member.value)", reason: "unknown parameter")
         }
@@ -52,12 +57,10 @@ struct SyntheticModel: TrialModel {
         return resolved
     }
 
-    func metrics(for resolved: JSONObject) -> [MetricSpec] {
+    private func metrics(for resolved: JSONObject) -> [MetricSpec] {
         [MetricSpec(name: "values", shape: [Int(value(resolved, "size"))], axes: ["index"]),
          MetricSpec(name: "total", shape: [1], axes: ["component"])]
     }
-
-    func cost(for resolved: JSONObject) -> Double { 1 + value(resolved, "work_ms") }
 
     func run(_ resolved: JSONObject, control: TrialControl) -> TrialOutcome {
         let x = value(resolved, "x")

@@ -53,6 +53,29 @@ import Testing
         for (a, b) in zip(analytic, reference) { #expect(abs(a - b) < 1e-6 * max(1, abs(b))) }
     }
 
+    /// A warm start from a nearby problem's solution reaches the same (unique) optimum in fewer steps.
+    @Test(arguments: [2, 3])
+    func warmStartReachesTheSameOptimum(classes: Int) throws {
+        let d = 12, n = 120
+        let (features, labels) = blobs(samples: n, features: d, classes: classes, spread: 0.9, seed: 7)
+        var random = TestRandom(seed: 8)
+        let nearby = zip(features, random.gaussians(features.count, scale: 0.05)).map { $0 + $1 }
+        let warm = LogisticRegression(maxSamples: n, maxFeatures: d, maxClasses: 3)
+        let cold = LogisticRegression(maxSamples: n, maxFeatures: d, maxClasses: 3)
+        try labels.withUnsafeBufferPointer { y in
+            _ = try warm.solve(features: features, samples: n, featureCount: d, labels: y.baseAddress!, classes: classes)
+            let warmReport = try warm.solve(features: nearby, samples: n, featureCount: d, labels: y.baseAddress!, classes: classes,
+                                            start: .previousFit)
+            let coldReport = try cold.solve(features: nearby, samples: n, featureCount: d, labels: y.baseAddress!, classes: classes)
+            #expect(warmReport.converged && coldReport.converged)
+            #expect(warmReport.iterations < coldReport.iterations, "\(warmReport.iterations) vs \(coldReport.iterations)")
+            let a = Array(warm.currentParameters!), b = Array(cold.currentParameters!)
+            for (x, z) in zip(a, b) { #expect(abs(x - z) <= 1e-8 * max(1, abs(z))) }
+            #expect(try warm.accuracy(features: nearby, samples: n, labels: y.baseAddress!)
+                    == cold.accuracy(features: nearby, samples: n, labels: y.baseAddress!))
+        }
+    }
+
     @Test func symmetricOneFeatureProblemMatchesOneDimensionalMinimum() throws {
         // x = +1: 7 samples of class 1, 3 of class 0; x = −1: the mirror image. By symmetry b = 0 and
         // w minimises the convex ½w² + 2C (7 softplus(−w) + 3 softplus(w)); its derivative

@@ -126,6 +126,40 @@ final class LinearMap: TangentDynamics {
         #expect(result.initialConditions >= 4)
     }
 
+    /// The grouped initial conditions (a batched map) against one at a time (the same map without its
+    /// batched interface): a contracting network gives the same spectrum to rounding; a chaotic one the
+    /// same within the spread across initial conditions (its trajectories amplify the rounding of the
+    /// grouped product), with the same number of initial conditions chosen by the same rule.
+    @Test(arguments: [0.6, 3.0])
+    func groupedInitialConditionsAgreeWithSequentialOnes(gain: Double) throws {
+        struct OneAtATime: TangentDynamics {
+            let map: AutonomousRNNMap
+            var dimension: Int { map.dimension }
+            func step(_ state: UnsafeMutablePointer<Double>) { map.step(state) }
+            func applyJacobian(newState: UnsafePointer<Double>, _ q: UnsafePointer<Double>, k: Int, _ out: UnsafeMutablePointer<Double>) {
+                map.applyJacobian(newState: newState, q, k: k, out)
+            }
+        }
+        let n = 50
+        var random = TestRandom(seed: 61)
+        let j = random.gaussians(n * n, scale: 1 / Double(n).squareRoot())
+        let radius = try j.withUnsafeBufferPointer { try LAPACK.spectralRadius(of: $0.baseAddress!, n: n) }
+        let weights = j.map { Float(gain * $0 / radius) }
+        let map = try AutonomousRNNMap(recurrentWeights: weights, bias: nil, nonlinearity: .tanh)
+        let settings = LyapunovSettings(maxSteps: 400, stepTolerance: 0, maxInitialConditions: 10)
+        let grouped = try run(map, k: 8, settings: settings)
+        let sequential = try run(OneAtATime(map: map), k: 8, settings: settings)
+        #expect(grouped.totalSteps == grouped.initialConditions * 400)
+        if gain < 1 {
+            #expect(grouped.initialConditions == sequential.initialConditions)
+            for (a, b) in zip(grouped.exponents, sequential.exponents) { #expect(abs(a - b) < 1e-9) }
+        } else {
+            #expect(grouped.exponents[0] > 0)
+            let spread = 3 * (grouped.standardError * grouped.standardError + sequential.standardError * sequential.standardError).squareRoot()
+            for (a, b) in zip(grouped.exponents, sequential.exponents) { #expect(abs(a - b) < max(spread, 0.02), "\(a) vs \(b)") }
+        }
+    }
+
     @Test func fullSpectrumSumsToLogDeterminant() throws {
         var random = TestRandom(seed: 51)
         let n = 6

@@ -67,6 +67,41 @@ import Testing
     }
 }
 
+@Suite struct OptimizerLaneTests {
+    /// The 8-lane loops give exactly the scalar arithmetic, for every entry (19: two full vectors
+    /// and a tail), over several steps.
+    @Test(arguments: [OptimizerRule.rmsprop(smoothing: 0.9, epsilon: 1e-8),
+                      .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)])
+    func vectorAndScalarArithmeticAgree(rule: OptimizerRule) {
+        let count = 19
+        let store = ParameterStore([TensorSpec("theta", [count], trainable: true)])
+        var s = RandomStream(seed: 4, purpose: RandomPurpose(rawValue: 0))
+        for i in 0..<count { store.values[i] = Float(s.nextNormal()) }
+        var theta = (0..<count).map { store.values[$0] }
+        var first = [Float](repeating: 0, count: count), second = [Float](repeating: 0, count: count)
+        let optimizer = Optimizer(rule, parameters: store)
+        for step in 1...4 {
+            let gradients = (0..<count).map { _ in Float(s.nextNormal()) }
+            for i in 0..<count { store.gradients[i] = gradients[i] }
+            optimizer.step(learningRate: 0.01)
+            for i in 0..<count {
+                let g = gradients[i]
+                switch rule {
+                case .rmsprop:
+                    second[i] = second[i] * Float(0.9) + Float(1 - 0.9) * g * g
+                    theta[i] += Float(-0.01) * (g / (second[i].squareRoot() + Float(1e-8)))
+                default:
+                    first[i] += Float(1 - 0.9) * (g - first[i])
+                    second[i] = second[i] * Float(0.999) + Float(1 - 0.999) * g * g
+                    let root = Float((1 - pow(0.999, Double(step))).squareRoot())
+                    theta[i] += Float(-0.01 / (1 - pow(0.9, Double(step)))) * (first[i] / (second[i].squareRoot() / root + Float(1e-8)))
+                }
+            }
+            #expect((0..<count).map { store.values[$0].bitPattern } == theta.map(\.bitPattern), "step \(step)")
+        }
+    }
+}
+
 @Suite struct GradientClippingTests {
     static func store(_ gradients: [Float]) -> ParameterStore {
         let store = ParameterStore([TensorSpec("a", [2], trainable: true), TensorSpec("frozen", [1], trainable: false),

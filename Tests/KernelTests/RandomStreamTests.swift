@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Kernels
 
@@ -47,5 +48,52 @@ import Testing
             counts[s.nextInt(below: 7)] += 1
         }
         for c in counts { #expect(abs(c - 10_000) < 500) }
+    }
+}
+
+@Suite struct NormalVectorTests {
+    @Test func logAndSinCosAreWithinTwoUlp() {
+        func ulps(_ a: Float, _ b: Float) -> Int { Int((Int64(Int32(bitPattern: a.bitPattern)) - Int64(Int32(bitPattern: b.bitPattern))).magnitude) }
+        var worstLog = 0, worstSin = 0, worstCos = 0
+        var x: Float = 0x1p-24
+        while x <= 1 {
+            let value = logVector(SIMD8(repeating: x))[0]
+            worstLog = max(worstLog, ulps(value, Float(Foundation.log(Double(x)))))
+            x = x * 1.0007
+        }
+        for i in 0..<100_000 {
+            let t = Float(i) / 100_000
+            let (s, c) = sinCosTurns(SIMD8(repeating: t))
+            let angle = 2 * Double.pi * Double(t)
+            // Compare where the values are not tiny (relative ulps blow up near the zeros).
+            if abs(sin(angle)) > 1e-3 { worstSin = max(worstSin, ulps(s[0], Float(sin(angle)))) }
+            if abs(cos(angle)) > 1e-3 { worstCos = max(worstCos, ulps(c[0], Float(cos(angle)))) }
+            #expect(abs(Double(s[0]) - sin(angle)) < 2e-7 && abs(Double(c[0]) - cos(angle)) < 2e-7)
+        }
+        #expect(worstLog <= 2, "log: \(worstLog) ulp")
+        #expect(worstSin <= 2 && worstCos <= 2, "sin \(worstSin), cos \(worstCos) ulp")
+    }
+
+    @Test func filledNormalsHaveStandardMomentsAndAreKeyedByTheStream() {
+        var stream = RandomStream(seed: 12, purpose: RandomPurpose(rawValue: 0))
+        let n = 400_000
+        var values = [Float](repeating: 0, count: n)
+        stream.fillStandardNormals(&values, count: n)
+        var sum = 0.0, squares = 0.0, fourth = 0.0, below = 0
+        for x in values {
+            let v = Double(x)
+            sum += v; squares += v * v; fourth += v * v * v * v
+            if v < -1.959963985 { below += 1 }
+        }
+        #expect(abs(sum / Double(n)) < 0.006)
+        #expect(abs(squares / Double(n) - 1) < 0.008)
+        #expect(abs(fourth / Double(n) - 3) < 0.04)
+        #expect(abs(Double(below) / Double(n) - 0.025) < 0.0015)
+        // A tail shorter than a block, and the same stream again: the same numbers.
+        var again = RandomStream(seed: 12, purpose: RandomPurpose(rawValue: 0))
+        var prefix = [Float](repeating: 0, count: 21)
+        again.fillStandardNormals(&prefix, count: 21)
+        #expect(Array(values.prefix(16)) == Array(prefix.prefix(16)))
+        #expect(prefix[16..<21].allSatisfy { $0.isFinite && $0 != 0 })
     }
 }

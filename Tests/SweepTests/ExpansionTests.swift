@@ -110,4 +110,60 @@ import Testing
         #expect(plan.trials[0].parameters["a"] == .number(2))
         #expect(plan.trials[0].parameters["d"] == .string("w"))
     }
+
+    /// Every trial of a plan is what resolving it alone gives: identity, parameters, their
+    /// stored text, metrics and cost.
+    private func expectEachTrialResolvedAlone(_ plan: Plan, raw: (Trial) -> JSONObject, model: TestModel,
+                                              sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for trial in plan.trials {
+            let alone = try model.resolve(raw(trial))
+            #expect(trial.parameters == alone.parameters, sourceLocation: sourceLocation)
+            #expect(trial.id == TrialIdentity.id(of: alone.parameters), sourceLocation: sourceLocation)
+            #expect(trial.parametersText == alone.parameters.compactText, sourceLocation: sourceLocation)
+            #expect(trial.metrics == alone.metrics && trial.cost == alone.cost, sourceLocation: sourceLocation)
+            for key in alone.parameters.keys + ["absent"] {
+                #expect(trial.parameter(key) == alone.parameters[key], sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    @Test func seedsOfOneCombinationShareOneResolution() throws {
+        let spec = #"{"name": "g", "base": {"d": "tab\there"}, "grid": {"a": [1, 2.5]}, "cases": [{"b": "x"}, {"b": "y"}], "seeds": "5,0-3,9"}"#
+        let plan = try plan(spec)
+        #expect(plan.trials.count == 24)
+        // One shared resolution per (case, a) combination: the seeds between the first and the last are derived.
+        #expect(Set(plan.trials.compactMap { $0.seedGroup.map(ObjectIdentifier.init) }).count == 4)
+        try expectEachTrialResolvedAlone(plan, raw: { trial in
+            JSONObject([("d", .string("tab\there")), ("a", trial.parameters["a"]!), ("b", trial.parameters["b"]!),
+                        ("seed", trial.parameters["seed"]!)])
+        }, model: TestModel())
+        #expect(plan.trials.map { $0.parameters["seed"]! } == Array(repeating: [5, 0, 1, 2, 3, 9].map { JSONValue.number($0) }, count: 4).flatMap { $0 })
+    }
+
+    @Test func aResolutionThatDependsOnTheSeedIsResolvedSeedBySeed() throws {
+        let model = TestModel(cDefaultsToSeed: true)
+        let plan = try plan(#"{"name": "g", "grid": {"a": [1, 2]}, "seeds": 6}"#, model: model)
+        #expect(plan.trials.allSatisfy { $0.seedGroup == nil })
+        #expect(plan.trials.map { $0.parameters["c"]! } == plan.trials.map { $0.parameters["seed"]! })
+        try expectEachTrialResolvedAlone(plan, raw: { trial in
+            JSONObject([("a", trial.parameters["a"]!), ("seed", trial.parameters["seed"]!)])
+        }, model: model)
+    }
+
+    @Test func excludeAndColumnsSeeEverySeedOfAGroup() throws {
+        let expansion = try expandSweep(specText: #"{"name": "g", "grid": {"a": [1, 2]}, "seeds": 5, "exclude": [{"seed": 3}, {"a": 2, "seed": 0}]}"#,
+                                        model: TestModel())
+        #expect(expansion.plan.trials.map { "\($0.parameters["a"]!.compactText)/\($0.parameters["seed"]!.compactText)" }
+                == ["1/0", "1/1", "1/2", "1/4", "2/1", "2/2", "2/4"])
+        #expect(expansion.expandedIndices == [0, 1, 2, 4, 6, 7, 9])
+        #expect(expansion.position(ofTrial: 4) == TrialPosition(caseIndex: 0, gridIndices: [1], zipIndices: [], seed: 1))
+        #expect(expansion.axisValues.first { $0.name == "seed" }?.values == [0, 1, 2, 4].map { .number($0) })
+        #expect(expansion.plan.columns == ["a", "seed", "area"])
+    }
+
+    @Test func aFailingSeedGroupIsReportedAsBefore() {
+        // Every seed of the bad combination fails: the first is named, the others counted.
+        let error = specError(#"{"name": "g", "grid": {"a": [1, -1]}, "seeds": 4}"#)
+        #expect(error?.description.contains("must be > 0 (trial 4: a=-1, seed=0; the same error in 3 other trials)") == true)
+    }
 }

@@ -76,6 +76,34 @@ import Testing
     }
 }
 
+@Suite struct JSONTextPartsTests {
+    @Test func partsAroundAMemberPasteBackIntoTheText() throws {
+        let object = JSONObject([("zeta", .number(0.5)), ("seed", .number(12)), ("alpha", .string("q\"\n")),
+                                 ("list", .array([.number(1e-7), .null])), ("nested", .object(JSONObject([("b", .bool(true))])))])
+        for key in object.keys {
+            let value = object[key]!
+            for canonical in [true, false] {
+                let parts = try #require(object.textParts(around: key, canonical: canonical))
+                let text = canonical ? object.canonicalText : object.compactText
+                let valueText = canonical ? value.canonicalText : value.compactText
+                #expect(parts.before + valueText + parts.after == text, "\(key), canonical \(canonical)")
+            }
+        }
+        #expect(object.textParts(around: "absent", canonical: true) == nil)
+    }
+
+    @Test func integersAndPlainStringsKeepTheirText() {
+        // The fast paths give what the general layout gives.
+        let expected: [(Double, String)] = [(1, "1"), (-1, "-1"), (42, "42"), (2e15, "2000000000000000"),
+                                            (-9007199254740991, "-9007199254740991"), (9007199254740992, "9007199254740992"),
+                                            (1e20, "100000000000000000000"), (123456789012, "123456789012"), (0.5, "0.5")]
+        for (value, text) in expected { #expect(JSONFormat.number(value) == text) }
+        #expect(JSONFormat.number(1e21) == "1e+21")
+        #expect(JSONFormat.quoted("plain ü text") == "\"plain ü text\"")
+        #expect(JSONFormat.quoted("a\"b\\c\u{1}") == #""a\"b\\c\u0001""#)
+    }
+}
+
 @Suite struct SHA256Tests {
     @Test func fipsVectors() {
         #expect(SHA256.hexDigest(of: "") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

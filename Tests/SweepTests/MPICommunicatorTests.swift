@@ -42,7 +42,7 @@ extension RuntimeTests {
             let messages: [RunMessage] = [
                 .report(.init(want: 2, final: false, completed: 3..<9, done: 4, failed: 1, diverged: 1, abandoned: 0, microseconds: 123_456)),
                 .report(.init(want: 0, final: true, completed: 0..<0)),
-                .signalled(SIGTERM), .assign(10..<25), .noMore, .drain, .goodbye,
+                .signalled(SIGTERM), .assign(10..<25), .noMore, .drain, .goodbye, .recall, .returned(7..<9), .returned(0..<0),
             ]
             for message in messages {
                 #expect(message.encoded().count == RunMessage.length)
@@ -50,6 +50,7 @@ extension RuntimeTests {
             }
             #expect(RunMessage([9, 0, 0, 0, 0, 0, 0, 0, 0, 0]) == nil)
             #expect(RunMessage([3, 5, 2, 0, 0, 0, 0, 0, 0, 0]) == nil)
+            #expect(RunMessage([7, 5, 2, 0, 0, 0, 0, 0, 0, 0]) == nil)
             let world = Communicator.world()
             world.send(.assign(4..<6), to: 0)
             // Messages to rank 0 travel with the coordinator tag.

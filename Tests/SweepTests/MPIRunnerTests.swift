@@ -11,7 +11,9 @@ struct CountingModel: TrialModel {
     let stepSeconds: Double
     var signalAtX: Double? = nil
 
-    func resolve(_ parameters: JSONObject) throws(ParameterError) -> JSONObject { parameters }
+    func resolve(_ parameters: JSONObject) throws(ParameterError) -> ResolvedTrial {
+        ResolvedTrial(parameters: parameters, metrics: metrics(for: parameters), cost: cost(for: parameters))
+    }
     func metrics(for resolved: JSONObject) -> [MetricSpec] {
         [MetricSpec(name: "curve", shape: [Int(number(resolved, "steps"))], axes: ["step"])]
     }
@@ -45,7 +47,8 @@ extension RuntimeTests {
         static func plan(_ entries: [[(String, JSONValue)]], model: CountingModel) -> Plan {
             let trials = entries.map { entry -> Trial in
                 let trial = StoreFixtures.trial(entry)
-                return Trial(id: trial.id, parameters: trial.parameters, cost: model.cost(for: trial.parameters))
+                return Trial(id: trial.id, parameters: trial.parameters, cost: model.cost(for: trial.parameters),
+                             metrics: model.metrics(for: trial.parameters))
             }
             let longest = trials.map { model.metrics(for: $0.parameters)[0].shape[0] }.max() ?? 0
             return Plan(name: "counting", specText: "{}", output: "unused", trials: trials,

@@ -8,11 +8,18 @@ import Sweep
 struct TestModel: TrialModel {
     /// When set, trials with b == "y" give "curve" other axis names (a model inconsistency).
     var inconsistentAxes = false
+    /// When set, "c" defaults to the seed: a resolution that depends on the seed.
+    var cDefaultsToSeed = false
 
     var parameterNames: [String] { ["a", "b", "c", "d", "analyses", "seed"] }
     var timingNames: [String] { ["step_seconds"] }
 
-    func resolve(_ parameters: JSONObject) throws(ParameterError) -> JSONObject {
+    func resolve(_ parameters: JSONObject) throws(ParameterError) -> ResolvedTrial {
+        let resolved = try resolveParameters(parameters)
+        return ResolvedTrial(parameters: resolved, metrics: metrics(for: resolved), cost: cost(for: resolved))
+    }
+
+    private func resolveParameters(_ parameters: JSONObject) throws(ParameterError) -> JSONObject {
         for key in parameters.keys where !parameterNames.contains(key) {
             throw ParameterError(field: key, value: parameters[key]!.compactText, reason: "unknown parameter")
         }
@@ -26,7 +33,8 @@ struct TestModel: TrialModel {
         case let other:
             throw ParameterError(field: "b", value: other.compactText, reason: "must be \"x\" or \"y\"")
         }
-        let c = try number(parameters, "c", default: 0)
+        let seedDefault: Double = if cDefaultsToSeed, case .number(let seed)? = parameters["seed"] { seed } else { 0 }
+        let c = try number(parameters, "c", default: seedDefault)
         guard c >= 0, c.rounded() == c else {
             throw ParameterError(field: "c", value: JSONFormat.number(c), reason: "must be a whole number >= 0")
         }

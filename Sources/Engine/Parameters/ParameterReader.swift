@@ -24,12 +24,17 @@ public struct ParameterReader {
     public private(set) var resolved: [JSONObject.Member] = []
     private var resolvedIndex: [String: Int] = [:]
     public private(set) var declarations: [ParameterDeclaration] = []
+    /// Whether `declare` records declarations (their texts cost more than reading a value, and
+    /// resolving a trial does not need them).
+    private let declaring: Bool
 
-    public init(_ values: JSONObject) {
+    /// `declaring: false` reads values only: `declarations` stays empty.
+    public init(_ values: JSONObject, declaring: Bool = true) {
         var given: [String: JSONValue] = [:]
         for member in values { given[member.key] = member.value }
         self.given = given
         givenOrder = values.keys
+        self.declaring = declaring
     }
 
     /// Names given but never read, in the order given.
@@ -52,9 +57,10 @@ public struct ParameterReader {
         return given[key]
     }
 
-    public mutating func declare(_ key: String, kind: String, defaultText: String, allowed: String, _ description: String) {
-        guard !declarations.contains(where: { $0.name == key }) else { return }
-        declarations.append(ParameterDeclaration(name: key, kind: kind, defaultText: defaultText, allowed: allowed,
+    public mutating func declare(_ key: String, kind: String, defaultText: @autoclosure () -> String,
+                                 allowed: @autoclosure () -> String, _ description: String) {
+        guard declaring, !declarations.contains(where: { $0.name == key }) else { return }
+        declarations.append(ParameterDeclaration(name: key, kind: kind, defaultText: defaultText(), allowed: allowed(),
                                                  description: description))
     }
 
@@ -108,8 +114,10 @@ public struct ParameterReader {
                                                                    aliases: [String: T] = [:],
                                                                    _ description: String) throws(ParameterError) -> T
     where T.RawValue == String {
-        let names = T.allCases.map { JSONFormat.quoted($0.rawValue) }.joined(separator: ", ")
-        let aliasText = aliases.isEmpty ? "" : " (aliases: " + aliases.keys.sorted().map { "\(JSONFormat.quoted($0)) = \(JSONFormat.quoted(aliases[$0]!.rawValue))" }.joined(separator: ", ") + ")"
+        var names: String { T.allCases.map { JSONFormat.quoted($0.rawValue) }.joined(separator: ", ") }
+        var aliasText: String {
+            aliases.isEmpty ? "" : " (aliases: " + aliases.keys.sorted().map { "\(JSONFormat.quoted($0)) = \(JSONFormat.quoted(aliases[$0]!.rawValue))" }.joined(separator: ", ") + ")"
+        }
         declare(key, kind: "choice", defaultText: JSONFormat.quoted(defaultValue.rawValue), allowed: names + aliasText, description)
         guard let value = take(key) else { record(key, .string(defaultValue.rawValue)); return defaultValue }
         guard case .string(let name) = value else {

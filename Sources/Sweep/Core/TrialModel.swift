@@ -7,26 +7,40 @@ public protocol TrialModel: Sendable {
     /// Every parameter name the model accepts (used to suggest the nearest valid name).
     var parameterNames: [String] { get }
 
-    /// Fills in defaults, normalises and validates one trial's parameters. The result is the
-    /// trial's full, canonical parameter set: its content hash is the trial's identity.
-    func resolve(_ parameters: JSONObject) throws(ParameterError) -> JSONObject
-
-    /// The arrays a trial with these (resolved) parameters produces, with their exact shapes,
-    /// known before anything runs so that the results file can be laid out up front.
-    func metrics(for resolved: JSONObject) -> [MetricSpec]
+    /// Fills in defaults, normalises and validates one trial's parameters, and says what the trial
+    /// will produce and cost. The resolved parameters are the trial's full, canonical parameter
+    /// set: their content hash is the trial's identity.
+    ///
+    /// The seed must change nothing but the value of "seed" itself (not another parameter, the
+    /// metrics or the cost): a plan resolves the first and the last seed of every combination of
+    /// the other axes and, when they agree, derives the seeds between them, so that a sweep of
+    /// 100,000 seeds plans in a second. (Where they do not agree, every seed is resolved.)
+    func resolve(_ parameters: JSONObject) throws(ParameterError) -> ResolvedTrial
 
     /// Names of the wall-clock timings (seconds) a trial reports besides its metrics, stored
     /// under /timings so that /metrics stays bit-identical between runs.
     var timingNames: [String] { get }
 
-    /// A relative cost estimate (any unit, e.g. floating-point operations) used to schedule
-    /// the most expensive trials first.
-    func cost(for resolved: JSONObject) -> Double
-
     /// Runs one trial. `control` is polled between units of work (e.g. once per epoch);
     /// when it returns true the trial is abandoned and its outcome is `.abandoned`.
     /// Errors inside the computation are reported as a `.failed` outcome, never thrown.
     func run(_ resolved: JSONObject, control: TrialControl) -> TrialOutcome
+}
+
+/// One trial as the model resolved it: everything the Sweep needs before the trial runs.
+public struct ResolvedTrial: Sendable, Equatable {
+    /// The full, canonical parameter set (defaults filled in, numbers normalised), with "seed".
+    public var parameters: JSONObject
+    /// The arrays the trial produces, with their exact shapes, known before anything runs so
+    /// that the results file can be laid out up front.
+    public var metrics: [MetricSpec]
+    /// A relative cost estimate (any unit, e.g. floating-point operations) used to schedule the
+    /// most expensive trials first.
+    public var cost: Double
+
+    public init(parameters: JSONObject, metrics: [MetricSpec], cost: Double) {
+        self.parameters = parameters; self.metrics = metrics; self.cost = cost
+    }
 }
 
 /// Polled by a running trial between units of work.

@@ -67,8 +67,9 @@ final class BatchExecutor {
             case .pending: break
             }
             report.microseconds += Int64((seconds * 1e6).rounded())
-            let shapes = Dictionary(model.metrics(for: trial.parameters).map { ($0.name, $0.shape) },
-                                    uniquingKeysWith: { first, _ in first })
+            // The plan knows each trial's own shapes; a plan made by hand may not, then the model says.
+            let metrics = trial.metrics.isEmpty ? ((try? model.resolve(trial.parameters))?.metrics ?? []) : trial.metrics
+            let shapes = Dictionary(metrics.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
             records.append(RowRecord(row: rowOfTrial[order.trials[position]], status: status, seconds: seconds,
                                      rank: Int32(rank), host: host, error: outcome.message,
                                      metrics: outcome.metrics, metricShapes: shapes, timings: outcome.timings))

@@ -8,6 +8,9 @@ enum RunMessage: Equatable {
     case report(Report)
     /// The worker received a signal.
     case signalled(Int32)
+    /// Answer to `recall`: the reserve batch given back unstarted, or an empty range when the
+    /// worker holds none any more.
+    case returned(Range<Int>)
     // Rank 0 -> worker
     /// Run the trials at these positions of the dispatch order.
     case assign(Range<Int>)
@@ -17,6 +20,8 @@ enum RunMessage: Equatable {
     case drain
     /// Rank 0 has your final report and will send nothing more.
     case goodbye
+    /// Give back your reserve batch if you have not started it (a rank has nothing to do).
+    case recall
 
     struct Report: Equatable {
         var want: Int
@@ -43,6 +48,8 @@ enum RunMessage: Equatable {
         case .noMore: words = [4]
         case .drain: words = [5]
         case .goodbye: words = [6]
+        case .returned(let range): words = [7, Int64(range.lowerBound), Int64(range.upperBound)]
+        case .recall: words = [8]
         }
         return words + Array(repeating: 0, count: Self.length - words.count)
     }
@@ -63,6 +70,10 @@ enum RunMessage: Equatable {
         case 4: self = .noMore
         case 5: self = .drain
         case 6: self = .goodbye
+        case 7:
+            guard words[1] <= words[2] else { return nil }
+            self = .returned(Int(words[1])..<Int(words[2]))
+        case 8: self = .recall
         default: return nil
         }
     }

@@ -19,6 +19,7 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
     let savedFileSizeAction = signal(SIGXFSZ, SIG_IGN)
     defer { signal(SIGXFSZ, savedFileSizeAction) }
 
+    let setupStarted = monotonicSeconds()
     let setup: RunSetup
     switch RunSetup.agree(plan: plan, options: options, communicator: communicator) {
     case .ready(let agreed): setup = agreed
@@ -42,8 +43,13 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
     let started = monotonicSeconds()
     if communicator.rank == 0 {
         let previously = ProgressReporter.Counts(statuses: setup.statusOfTrial, excluding: Set(order.trials))
+        // The set-up: agreeing on the plan, creating, growing or inspecting the file, opening it.
         RunOutput.show("\(plan.name): \(plan.trials.count) trials, \(order.count) to run on \(communicator.size) "
-                    + "rank\(communicator.size == 1 ? "" : "s") -> \(options.output) (\(setup.actionText))\n")
+                    + "rank\(communicator.size == 1 ? "" : "s") -> \(options.output) (\(setup.actionText), "
+                    + "set up in \(ProgressReporter.duration(started - setupStarted)))\n")
+        if !options.provenance.openBLASCore.isEmpty {
+            RunOutput.show("  OpenBLAS core \(options.provenance.openBLASCore) (\(options.provenance.openBLASCoreNote)), one thread per rank\n")
+        }
         let progress = ProgressReporter(sweepName: plan.name, mode: options.progress, interval: options.progressInterval,
                                         total: plan.trials.count, previously: previously, started: started)
         let coordinator = Coordinator(communicator: communicator, executor: executor, order: order, progress: progress)
@@ -53,6 +59,9 @@ public func runSweep(plan: Plan, model: any TrialModel, options: RunOptions, com
         summary = RunSummary(sweepName: plan.name, output: options.output, total: plan.trials.count,
                              previously: previously, thisRun: coordinator.thisRun, unfinished: unfinished,
                              signal: coordinator.drainSignal, seconds: monotonicSeconds() - started).line(for: code)
+        if communicator.size > 1 && coordinator.thisRun.finished > 0 {
+            summary += "\n\(plan.name): \(coordinator.balance.line)"
+        }
     } else {
         Worker(communicator: communicator, executor: executor).run()
     }

@@ -1,6 +1,6 @@
 /// A rank other than 0: asks for work, keeps one assignment in reserve (requested while the
-/// current one runs, so it never waits for rank 0), writes its own rows, reports, and stops on
-/// noMore or drain.
+/// current one runs, so it never waits for rank 0), gives the reserve back when rank 0 calls it
+/// for an idle rank, writes its own rows, reports, and stops on noMore or drain.
 final class Worker {
     let communicator: Communicator
     let executor: BatchExecutor
@@ -76,6 +76,9 @@ final class Worker {
                 outstanding = 0
             case .drain:
                 executor.startDrain()
+            case .recall:
+                let reserve = queue.popLast() ?? 0..<0
+                communicator.send(.returned(reserve), to: 0)
             default:
                 fatalError("rank 0 sent rank \(communicator.rank) an unexpected message: \(message)")
             }

@@ -44,6 +44,22 @@ extension SweepSpec {
         return positions
     }
 
+    /// The position of the trial at `index` in expansion order (mixed-radix digits of the index,
+    /// innermost fastest), without listing the others.
+    public func position(at index: Int) -> TrialPosition {
+        let radices = radices
+        var digits = [Int](repeating: 0, count: radices.count)
+        var rest = index
+        for place in radices.indices.reversed() {
+            digits[place] = rest % radices[place]
+            rest /= radices[place]
+        }
+        return TrialPosition(caseIndex: digits[0],
+                             gridIndices: Array(digits[1..<(1 + grid.count)]),
+                             zipIndices: Array(digits[(1 + grid.count)..<(1 + grid.count + zips.count)]),
+                             seed: seeds.value(at: digits[radices.count - 1]))
+    }
+
     /// The trial's parameters before the model sees them: base, overridden by the case,
     /// the grid point, the zip point, the command line's overrides, then "seed".
     public func rawParameters(at position: TrialPosition) -> JSONObject {

@@ -12,6 +12,16 @@ public struct SeedSet: Hashable, Sendable {
     /// The seeds in order (allocates `count` integers: check `count` first).
     public var values: [Int] { ranges.flatMap { Array($0) } }
 
+    /// The seed at `index` of `values`, without listing them.
+    public func value(at index: Int) -> Int {
+        var rest = index
+        for range in ranges {
+            if rest < range.count { return range.lowerBound + rest }
+            rest -= range.count
+        }
+        preconditionFailure("seed index \(index) is beyond the \(count) seeds")
+    }
+
     /// The seeds of a sweep file without "seeds": just 0.
     public static let onlyZero = SeedSet(checkedRanges: [0...0])
 

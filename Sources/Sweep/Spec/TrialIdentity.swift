@@ -9,11 +9,23 @@ public enum TrialIdentity {
     /// First 16 lowercase hex characters of SHA-256 of the canonical text of the fully
     /// resolved parameter object.
     public static func id(of resolved: JSONObject) -> String {
-        String(SHA256.hexDigest(of: resolved.canonicalText).prefix(idLength))
+        var hasher = SHA256()
+        hasher.update(resolved.canonicalText)
+        return id(digest: hasher.finalize())
+    }
+
+    /// The id of a canonical text's SHA-256 digest.
+    static func id(digest: [UInt8]) -> String {
+        SHA256.hex(Array(digest.prefix(idLength / 2)))
     }
 
     /// First 16 hex characters of SHA-256 of the trial ids joined by "\n", in plan order.
     public static func planHash(ids: [String]) -> String {
-        String(SHA256.hexDigest(of: ids.joined(separator: "\n")).prefix(idLength))
+        var hasher = SHA256()
+        for (index, id) in ids.enumerated() {
+            if index > 0 { hasher.update("\n") }
+            hasher.update(id)
+        }
+        return id(digest: hasher.finalize())
     }
 }

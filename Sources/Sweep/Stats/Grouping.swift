@@ -120,7 +120,11 @@ func elementStatistics(_ values: UnsafeMutableBufferPointer<Double>, seed: UInt6
 private func groupColumns(parameters: [JSONObject], by: [String]?) throws(ParameterError) -> [String] {
     var allKeys: [String] = []
     var seen: Set<String> = []
+    var previous: [JSONObject.Member] = []
     for trialParameters in parameters {
+        // Trials of one sweep have the same keys in the same order: only a new list is looked at.
+        if sameKeys(trialParameters.members, previous) { continue }
+        previous = trialParameters.members
         for key in trialParameters.keys where seen.insert(key).inserted { allKeys.append(key) }
     }
     if let by {
@@ -134,9 +138,25 @@ private func groupColumns(parameters: [JSONObject], by: [String]?) throws(Parame
         return columns
     }
     guard let reference = parameters.first else { return [] }
-    return allKeys.filter { key in
-        key != "seed" && parameters.contains { $0[key] != reference[key] }
+    // A key varies when some trial's value differs from the first trial's; trials with the first
+    // trial's keys in its order are compared member by member, without looking keys up.
+    var varying: Set<String> = []
+    let referenceMembers = reference.members
+    for trialParameters in parameters.dropFirst() {
+        let members = trialParameters.members
+        if sameKeys(members, referenceMembers) {
+            for index in members.indices where members[index].value != referenceMembers[index].value {
+                varying.insert(members[index].key)
+            }
+        } else {
+            for key in allKeys where trialParameters[key] != reference[key] { varying.insert(key) }
+        }
     }
+    return allKeys.filter { $0 != "seed" && varying.contains($0) }
+}
+
+private func sameKeys(_ a: [JSONObject.Member], _ b: [JSONObject.Member]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0.key == $1.key }
 }
 
 /// 64 bits of SHA-256 of the group's canonical key text.

@@ -31,8 +31,8 @@ struct ResultsTable {
         var table = ResultsTable(
             attributes: attributes, specText: specText,
             ids: trials.map(\.id),
-            parameterTexts: trials.map { $0.parameters.compactText },
-            columns: columns.map { name in (name, trials.map { $0.parameters[name] }) },
+            parameterTexts: trials.map(\.parametersText),
+            columns: columns.map { name in (name, trials.map { $0.parameter(name) }) },
             statuses: Array(repeating: TrialStatus.pending.rawValue, count: count),
             seconds: Array(repeating: .nan, count: count),
             ranks: Array(repeating: -1, count: count),
@@ -191,6 +191,7 @@ enum ResultsBuilder {
         try root.set("mpi_version", string: attributes.mpiVersion)
         try root.set("hdf5_version", string: attributes.hdf5Version)
         try root.set("openblas_version", string: attributes.openBLASVersion)
+        try root.set("openblas_core", string: attributes.openBLASCore)
         try root.set("created", string: attributes.created)
         try root.set("updated", string: attributes.updated)
     }

@@ -12,7 +12,6 @@ extension ResultsStore {
         let rowCount = oldRows + added.count
 
         let oldParameters = try old.parameters()
-        let parameters = oldParameters + added.map(\.parameters)
         let columnNames = old.columnNames + plan.columns.filter { !old.columnNames.contains($0) }
         let metrics = try mergedMetrics(stored: old.metrics, planned: plan.metrics, path: path)
         let pendingCount = added.count
@@ -23,8 +22,8 @@ extension ResultsStore {
                                    updated: UTCTime.iso8601()),
             specText: plan.specText,
             ids: oldIds + added.map(\.id),
-            parameterTexts: try old.parameterTexts() + added.map { $0.parameters.compactText },
-            columns: columnNames.map { name in (name, parameters.map { $0[name] }) },
+            parameterTexts: try old.parameterTexts() + added.map(\.parametersText),
+            columns: columnNames.map { name in (name, oldParameters.map { $0[name] } + added.map { $0.parameter(name) }) },
             statuses: try old.statuses().map(\.rawValue) + Array(repeating: TrialStatus.pending.rawValue, count: pendingCount),
             seconds: try old.seconds() + Array(repeating: .nan, count: pendingCount),
             ranks: try old.ranks() + Array(repeating: -1, count: pendingCount),

@@ -2,7 +2,7 @@
 /// command read exactly this layout:
 ///
 ///     /                 attributes format_version, sweep_name, plan_hash, tool_version, git_commit,
-///                       mpi_version, hdf5_version, openblas_version, created, updated
+///                       mpi_version, hdf5_version, openblas_version, openblas_core, created, updated
 ///     /sweep_spec       scalar string: the sweep file text
 ///     /trials/id, /trials/parameters, /trials/<column>..., /trials/status, seconds, rank, host, error
 ///     /metrics/<name>   [n, shape...] float64, NaN where nothing was written; attribute "axes"
@@ -115,8 +115,13 @@ public struct Provenance: Sendable, Equatable {
     public var toolVersion: String
     public var gitCommit: String
     public var openBLASVersion: String
-    public init(toolVersion: String, gitCommit: String, openBLASVersion: String) {
+    /// The OpenBLAS kernel set the run uses (e.g. "SkylakeX"), and how it was chosen.
+    public var openBLASCore: String
+    public var openBLASCoreNote: String
+    public init(toolVersion: String, gitCommit: String, openBLASVersion: String, openBLASCore: String = "",
+                openBLASCoreNote: String = "") {
         self.toolVersion = toolVersion; self.gitCommit = gitCommit; self.openBLASVersion = openBLASVersion
+        self.openBLASCore = openBLASCore; self.openBLASCoreNote = openBLASCoreNote
     }
 }
 
@@ -133,4 +138,6 @@ public struct ResultsAttributes: Sendable, Equatable {
     /// ISO-8601 UTC, e.g. "2026-05-01T12:00:00Z".
     public var created: String
     public var updated: String
+    /// The OpenBLAS core of the run that created or last grew the file ("" in files of 0.1.0).
+    public var openBLASCore: String = ""
 }

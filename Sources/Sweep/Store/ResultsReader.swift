@@ -66,7 +66,8 @@ public final class ResultsReader {
             planHash: root.string("plan_hash") ?? "", toolVersion: root.string("tool_version") ?? "",
             gitCommit: root.string("git_commit") ?? "", mpiVersion: root.string("mpi_version") ?? "",
             hdf5Version: root.string("hdf5_version") ?? "", openBLASVersion: root.string("openblas_version") ?? "",
-            created: root.string("created") ?? "", updated: root.string("updated") ?? "")
+            created: root.string("created") ?? "", updated: root.string("updated") ?? "",
+            openBLASCore: root.string("openblas_core") ?? "")
         guard file.root.contains(ResultsLayout.trialsGroup), file.root.contains(ResultsLayout.metricsGroup) else {
             throw StoreError(.notResultsFile, "\(notResults) (no /trials or /metrics group)")
         }

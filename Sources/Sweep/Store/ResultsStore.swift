@@ -115,6 +115,7 @@ public enum ResultsStore {
         ResultsAttributes(formatVersion: ResultsLayout.formatVersion, sweepName: plan.name, planHash: plan.hash,
                           toolVersion: provenance.toolVersion, gitCommit: provenance.gitCommit,
                           mpiVersion: Communicator.libraryVersion, hdf5Version: HDF5Library.version,
-                          openBLASVersion: provenance.openBLASVersion, created: created, updated: updated)
+                          openBLASVersion: provenance.openBLASVersion, created: created, updated: updated,
+                          openBLASCore: provenance.openBLASCore)
     }
 }

@@ -42,8 +42,8 @@ public enum OptimizerKind: String, Sendable, CaseIterable {
     /// 0.99) and ε = 1e-8; Adam with PyTorch's defaults and no momentum (the reference forces it to 0).
     func rule(momentum: Double) -> OptimizerRule {
         switch self {
-        case .rmsprop: .rmsprop(smoothing: 0.9, epsilon: 1e-8, momentum: Float(momentum))
-        case .sgd: .sgd(momentum: Float(momentum))
+        case .rmsprop: .rmsprop(smoothing: 0.9, epsilon: 1e-8, momentum: momentum)
+        case .sgd: .sgd(momentum: momentum)
         case .adam: .adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
         }
     }

@@ -49,7 +49,6 @@ public struct FarrellExperiment: Experiment {
         var analysisTime = Duration.zero
         let history = try trainer.train(visit: { checkpoint in
             let before = clock.now
-            evaluator.weightsVersion = trainer.updates
             try suite.visit(checkpoint, context)
             analysisTime += clock.now - before
         }, shouldStop: { control.shouldStop(progress: $0) })

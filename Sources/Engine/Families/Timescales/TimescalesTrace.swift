@@ -1,5 +1,5 @@
-/// The timescales family's side of the differential trace (scripts/timescales/README.md has
-/// the folder layout). Tensors are named as in `TimescaleNetwork` (tau, W_in, b_in, W_hh, b_hh,
+/// The timescales family's side of the differential trace (scripts/reference/TRACE.md has the
+/// folder format, docs/families/timescales.md the names). Tensors are named as in `TimescaleNetwork` (tau, W_in, b_in, W_hh, b_hh,
 /// W_out [2K, H], b_out [2K]); a τ given as one value is every unit's (a fixed-τ network).
 ///
 /// Settings (the config's "trace" object): `steps` (3) training steps of the curriculum list `ns`
@@ -15,17 +15,37 @@
 /// `analysis/<label>/{accuracy [pairs] (percent over the test minibatches of epoch 0), tau_mean,
 /// tau_net, tau_net_model, fit_single, fit_double, tau_net_mean, autocorrelation [H, fit_lags + 1]
 /// (normalised, what the fits saw), population_ac, pca_dimension}`.
-extension TimescalesExperiment: TraceableExperiment {
-    public func trace(inputs: [String: TraceArray], settings: JSONObject) throws -> [String: TraceArray] {
+extension TimescalesFamily: DifferentialTracing {
+    public func trace(_ values: JSONObject, settings: JSONValue?, inputs: [String: TraceArray]) throws -> TraceOutput {
+        let (config, _) = try configuration(values)
+        var object = JSONObject()
+        if let settings {
+            guard case .object(let given) = settings else { throw TraceInputError(description: "\"trace\" must be an object of trace settings") }
+            object = given
+        }
+        let trace = try TimescalesExperiment(config).trace(inputs: inputs, settings: object)
+        // Without given minibatches, the run's own (and its initial weights) are a trace input.
+        var dump: [String: TraceArray] = [:]
+        if !inputs.keys.contains(where: { $0.hasPrefix("data/") }) {
+            for (name, array) in trace where name.hasPrefix("data/") { dump[name] = array }
+            for (name, array) in trace where name.hasPrefix("params/init/") { dump["init/" + name.dropFirst("params/init/".count)] = array }
+        }
+        return TraceOutput(trace: trace, dump: dump)
+    }
+}
+
+extension TimescalesExperiment {
+    /// The arrays of the trace by name (see above).
+    func trace(inputs: [String: TraceArray], settings: JSONObject) throws -> [String: TraceArray] {
         let c = config
         let steps = try Self.integer(settings, "steps", default: 3)
         let ns = try Self.integers(settings, "ns") ?? Curriculum(c).ns
         guard !ns.isEmpty, ns.count <= c.headsNeeded, ns.allSatisfy({ $0 >= 1 && $0 <= c.n_max }) else {
-            throw TraceInputError("trace.ns must list 1 to \(c.headsNeeded) Ns in 1...n_max")
+            throw TraceInputError(description: "trace.ns must list 1 to \(c.headsNeeded) Ns in 1...n_max")
         }
         let pairs = try Self.pairs(settings) ?? ns.enumerated().map { ($0.offset, $0.element) }
         guard pairs.allSatisfy({ $0.head < c.readout_heads }) else {
-            throw TraceInputError("trace.pairs: heads must be below readout_heads (\(c.readout_heads))")
+            throw TraceInputError(description: "trace.pairs: heads must be below readout_heads (\(c.readout_heads))")
         }
         let analyses = try Self.strings(settings, "analyses") ?? ["accuracy"]
         var output: [String: TraceArray] = [:]
@@ -139,12 +159,12 @@ extension TimescalesExperiment: TraceableExperiment {
                        given: TraceArray) throws -> Int {
         let b = trainer.batch, h = trainer.hidden
         guard given.shape.count == 2, given.shape[1] == b, given.shape[0] >= 1, given.shape[0] <= trainer.maxSteps else {
-            throw TraceInputError("\(prefix)/inputs must be [M, \(b)] with M <= \(trainer.maxSteps), not \(given.shape)")
+            throw TraceInputError(description: "\(prefix)/inputs must be [M, \(b)] with M <= \(trainer.maxSteps), not \(given.shape)")
         }
         guard let labels = inputs[prefix + "/labels"], labels.shape == [heads, b] else {
-            throw TraceInputError("\(prefix)/labels must be [\(heads), \(b)]")
+            throw TraceInputError(description: "\(prefix)/labels must be [\(heads), \(b)]")
         }
-        guard let h0 = inputs[prefix + "/h0"], h0.shape == [b, h] else { throw TraceInputError("\(prefix)/h0 must be [\(b), \(h)]") }
+        guard let h0 = inputs[prefix + "/h0"], h0.shape == [b, h] else { throw TraceInputError(description: "\(prefix)/h0 must be [\(b), \(h)]") }
         given.floats.withUnsafeBufferPointer { trainer.inputs.update(from: $0.baseAddress!, count: $0.count) }
         labels.int32s.withUnsafeBufferPointer { trainer.labels.update(from: $0.baseAddress!, count: $0.count) }
         h0.floats.withUnsafeBufferPointer { trainer.states.update(from: $0.baseAddress!, count: $0.count) }
@@ -161,7 +181,7 @@ extension TimescalesExperiment: TraceableExperiment {
             let fewerHeads = (spec.name == "W_out" || spec.name == "b_out") && values.count <= spec.count
                 && values.count % (spec.count / spec.shape[0]) == 0
             guard values.count == spec.count || fewerHeads else {
-                throw TraceInputError("\(prefix)/\(spec.name) has shape \(given.shape), expected \(spec.shape)")
+                throw TraceInputError(description: "\(prefix)/\(spec.name) has shape \(given.shape), expected \(spec.shape)")
             }
             values.withUnsafeBufferPointer { parameters.values(spec.name).update(from: $0.baseAddress!, count: $0.count) }
         }
@@ -180,25 +200,25 @@ extension TimescalesExperiment: TraceableExperiment {
 
     static func integer(_ settings: JSONObject, _ key: String, default value: Int) throws -> Int {
         guard let given = settings[key] else { return value }
-        guard case .number(let x) = given, x >= 0, x == x.rounded(), x <= 1e6 else { throw TraceInputError("trace.\(key) must be an integer >= 0") }
+        guard case .number(let x) = given, x >= 0, x == x.rounded(), x <= 1e6 else { throw TraceInputError(description: "trace.\(key) must be an integer >= 0") }
         return Int(x)
     }
 
     static func integers(_ settings: JSONObject, _ key: String) throws -> [Int]? {
         guard let given = settings[key] else { return nil }
-        guard case .array(let items) = given else { throw TraceInputError("trace.\(key) must be a list of integers") }
+        guard case .array(let items) = given else { throw TraceInputError(description: "trace.\(key) must be a list of integers") }
         return try items.map { item throws -> Int in
-            guard case .number(let x) = item, x >= 0, x == x.rounded(), x <= 1e6 else { throw TraceInputError("trace.\(key) must be a list of integers") }
+            guard case .number(let x) = item, x >= 0, x == x.rounded(), x <= 1e6 else { throw TraceInputError(description: "trace.\(key) must be a list of integers") }
             return Int(x)
         }
     }
 
     static func strings(_ settings: JSONObject, _ key: String) throws -> [String]? {
         guard let given = settings[key] else { return nil }
-        guard case .array(let items) = given else { throw TraceInputError("trace.\(key) must be a list of names") }
+        guard case .array(let items) = given else { throw TraceInputError(description: "trace.\(key) must be a list of names") }
         return try items.map { item throws -> String in
             guard case .string(let name) = item, ["accuracy", "timescales"].contains(name) else {
-                throw TraceInputError("trace.\(key): each of \"accuracy\", \"timescales\"")
+                throw TraceInputError(description: "trace.\(key): each of \"accuracy\", \"timescales\"")
             }
             return name
         }
@@ -206,11 +226,11 @@ extension TimescalesExperiment: TraceableExperiment {
 
     static func pairs(_ settings: JSONObject) throws -> [(head: Int, n: Int)]? {
         guard let given = settings["pairs"] else { return nil }
-        guard case .array(let items) = given, !items.isEmpty else { throw TraceInputError("trace.pairs must be a list of [head, N]") }
+        guard case .array(let items) = given, !items.isEmpty else { throw TraceInputError(description: "trace.pairs must be a list of [head, N]") }
         return try items.map { item throws -> (head: Int, n: Int) in
             guard case .array(let pair) = item, pair.count == 2, case .number(let head) = pair[0], case .number(let n) = pair[1],
                   head >= 0, n >= 1, head == head.rounded(), n == n.rounded(), n <= 10_000 else {
-                throw TraceInputError("trace.pairs must be a list of [head, N]")
+                throw TraceInputError(description: "trace.pairs must be a list of [head, N]")
             }
             return (Int(head), Int(n))
         }

@@ -12,6 +12,17 @@ extension Nonlinearity {
         }
     }
 
+    /// dA <- dH ⊙ φ'(a), with φ'(a) computed from h = φ(a) (as `derivative` and a product would).
+    @inline(__always)
+    public func backward(outputs h: UnsafePointer<Float>, dOutputs dH: UnsafePointer<Float>,
+                         into dA: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .tanh: for i in 0..<count { dA[i] = dH[i] * (1 - h[i] * h[i]) }
+        case .relu: for i in 0..<count { dA[i] = h[i] > 0 ? dH[i] : 0 }
+        case .linear: dA.update(from: dH, count: count)
+        }
+    }
+
     /// gate <- φ'(a) computed from h = φ(a).
     @inline(__always)
     public func derivative(fromOutputs h: UnsafePointer<Float>, into gate: UnsafeMutablePointer<Float>, count: Int) {
@@ -23,55 +34,77 @@ extension Nonlinearity {
     }
 }
 
-/// tanh in place by a [13/6] rational approximation on [-7.9, 7.9] (the one used by Eigen),
-/// accurate to a few ulp in Float; 8 lanes at a time.
+/// tanh in place, 8 lanes at a time, within 1 ulp of the correctly rounded value everywhere and
+/// exactly ±1 only where the correctly rounded value is (|x| > 9.01). The saturated range matters:
+/// the backward pass takes φ' = 1 − h² from the Float output, and a unit with 8 < |a| < 9 must keep
+/// the small slope (1e-7 … 5e-7) that PyTorch's float32 tanh gives it — RMSprop turns even that
+/// into a full step (an approximation that returned ±1 from |x| = 7.9 on left trained, strongly
+/// chaotic networks measurably more high-dimensional than the reference's).
 @inline(__always)
-func fastTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
+public func fastTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
     typealias V = SIMD8<Float>
     let raw = UnsafeMutableRawPointer(x)
     var i = 0
     while i + 8 <= count {
         let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-        raw.storeBytes(of: tanhRational(v), toByteOffset: i * 4, as: V.self)
+        raw.storeBytes(of: tanhVector(v), toByteOffset: i * 4, as: V.self)
         i += 8
     }
     if i < count {
         var tail = V(repeating: 0)
         for j in i..<count { tail[j - i] = x[j] }
-        let result = tanhRational(tail)
+        let result = tanhVector(tail)
         for j in i..<count { x[j] = result[j - i] }
     }
 }
 
+/// tanh of 8 lanes: for |x| < 0.625 an odd polynomial (x + x z P(z), z = x², a least-squares fit of
+/// tanh(x)/x − 1 with relative error 4e-9); above, 1 − 2/(e^{2|x|} + 1) with the sign of x, which is
+/// exact to the last bit near 1.
 @inline(__always)
-func tanhRational(_ input: SIMD8<Float>) -> SIMD8<Float> {
+func tanhVector(_ x: SIMD8<Float>) -> SIMD8<Float> {
     typealias V = SIMD8<Float>
-    let bound: Float = 7.90531110763549805
-    let x = input.clamped(lowerBound: V(repeating: -bound), upperBound: V(repeating: bound))
-    let x2 = x * x
-    // Odd numerator p(x) = x (α1 + α3 x² + ... + α13 x¹²), even denominator q(x) = β0 + ... + β6 x⁶.
-    let alpha13: Float = -2.76076847742355e-16, alpha11: Float = 2.00018790482477e-13
-    let alpha9: Float = -8.60467152213735e-11, alpha7: Float = 5.12229709037114e-08
-    let alpha5: Float = 1.48572235717979e-05, alpha3: Float = 6.37261928875436e-04
-    let alpha1: Float = 4.89352455891786e-03
-    let beta6: Float = 1.19825839466702e-06, beta4: Float = 1.18534705686654e-04
-    let beta2: Float = 2.26843463243900e-03, beta0: Float = 4.89352518554385e-03
-    var p = V(repeating: alpha13)
-    p = p * x2 + V(repeating: alpha11)
-    p = p * x2 + V(repeating: alpha9)
-    p = p * x2 + V(repeating: alpha7)
-    p = p * x2 + V(repeating: alpha5)
-    p = p * x2 + V(repeating: alpha3)
-    p = p * x2 + V(repeating: alpha1)
-    p = p * x
-    var q = V(repeating: beta6)
-    q = q * x2 + V(repeating: beta4)
-    q = q * x2 + V(repeating: beta2)
-    q = q * x2 + V(repeating: beta0)
-    let result = p / q
-    // Tiny inputs: tanh(x) = x to Float precision (and keeps -0 and subnormals exact).
-    let tiny = input .< V(repeating: 0.0004) .& input .> V(repeating: -0.0004)
-    return result.replacing(with: input, where: tiny)
+    let magnitude = unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7fff_ffff, to: V.self)
+    let z = x * x
+    var p = V(repeating: 1.0481122263771422e-3)
+    p = p * z - 7.006620106834764e-3
+    p = p * z + 2.124637230436745e-2
+    p = p * z - 5.3869923666082495e-2
+    p = p * z + 1.3332680086953205e-1
+    p = p * z - 3.3333320986381115e-1
+    // Tiny |x|: tanh(x) = x in Float (keeps −0 and subnormals exact).
+    let small = (x + x * z * p).replacing(with: x, where: magnitude .< 0.0004)
+    let isLarge = magnitude .>= 0.625
+    guard any(isLarge) else { return small }
+    // e^{2|x|} is capped at e^40 (tanh is 1 in Float long before); NaN stays NaN.
+    let twice = magnitude + magnitude
+    let e = expVector(twice.replacing(with: 40, where: twice .> 40))
+    let large = 1 - 2 / (e + 1)
+    let signed = large.replacing(with: -large, where: x .< 0)
+    return small.replacing(with: signed, where: isLarge)
+}
+
+/// e^y for y in [-87, 88], 8 lanes: n = round(y / ln 2) and r = y − n ln 2 (Cody-Waite), e^r by
+/// Cephes' expf polynomial, times 2^n built in the exponent bits. Within 1 ulp.
+@inline(__always)
+func expVector(_ y: SIMD8<Float>) -> SIMD8<Float> {
+    typealias V = SIMD8<Float>
+    // round(y / ln 2) by adding 1.5·2^23: the low bits of the sum are the integer n.
+    let shifter: Float = 12_582_912
+    let t = y * 1.44269504088896341 + shifter
+    let n = t - shifter
+    var r = y - n * 0.693359375
+    r = r + n * 2.12194440e-4
+    let r2 = r * r
+    var p = V(repeating: 1.9875691500e-4)
+    p = p * r + 1.3981999507e-3
+    p = p * r + 8.3334519073e-3
+    p = p * r + 4.1665795894e-2
+    p = p * r + 1.6666665459e-1
+    p = p * r + 5.0000001201e-1
+    p = p * r2 + r + 1
+    let exponent = (unsafeBitCast(t, to: SIMD8<Int32>.self) &- Int32(bitPattern: shifter.bitPattern) &+ 127) &<< 23
+    return p * unsafeBitCast(exponent, to: V.self)
 }
 
 /// Training-time perturbations of a hidden state, applied right after φ:

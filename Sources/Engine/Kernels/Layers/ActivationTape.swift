@@ -1,6 +1,8 @@
 /// What the backward pass of a "φ after an affine map" step needs from its forward pass, for up
-/// to T steps of a batch, allocated once: the gate φ'(a_t) (times the dropout mask) recorded by
-/// the forward pass, and room for dL/da_t. Shared by the cells.
+/// to T steps of a batch, allocated once: room for dL/da_t and, when the forward pass perturbed
+/// the states (dropout), the gate φ'(a_t) times the dropout mask it recorded. Without perturbation
+/// the gate follows from the outputs h_{t+1} = φ(a_t) the caller keeps anyway, and the forward pass
+/// records nothing. Shared by the cells.
 ///   gates, dPreactivations [T, B, N]
 public final class ActivationTape {
     public let gates: UnsafeMutablePointer<Float>
@@ -22,6 +24,16 @@ public final class ActivationTape {
     public func preactivationGradient(step t: Int, count: Int, dNext: UnsafePointer<Float>) -> UnsafeMutablePointer<Float> {
         let dA = dPreactivations + t * count, gate = gates + t * count
         for i in 0..<count { dA[i] = dNext[i] * gate[i] }
+        return dA
+    }
+
+    /// dL/da_t = dL/dh_{t+1} ⊙ φ'(a_t), with φ' taken from the outputs h_{t+1} [B·N] of an
+    /// unperturbed forward pass.
+    @inline(__always)
+    public func preactivationGradient(step t: Int, count: Int, dNext: UnsafePointer<Float>, outputs h: UnsafePointer<Float>,
+                                      nonlinearity: Nonlinearity) -> UnsafeMutablePointer<Float> {
+        let dA = dPreactivations + t * count
+        nonlinearity.backward(outputs: h, dOutputs: dNext, into: dA, count: count)
         return dA
     }
 

@@ -37,6 +37,15 @@ public enum BLAS {
                     beta, c, Int32(ldc ?? n))
     }
 
+    /// C[n, n] = alpha * Aᵀ A + beta * C for A [k, n], lower triangle written (row-major; the upper
+    /// triangle of LAPACK's column-major view, what `LAPACK.solvePositiveDefinite` reads; Double).
+    @inline(__always)
+    public static func gramLower(n: Int, k: Int, alpha: Double = 1, _ a: UnsafePointer<Double>, lda: Int? = nil,
+                                 beta: Double = 0, _ c: UnsafeMutablePointer<Double>, ldc: Int? = nil) {
+        cblas_dsyrk(CblasRowMajor, CblasLower, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda ?? n),
+                    beta, c, Int32(ldc ?? n))
+    }
+
     /// C[n, n] = alpha * Aᵀ A + beta * C for A [k, n] (upper triangle written; Double).
     @inline(__always)
     public static func gramUpper(n: Int, k: Int, alpha: Double = 1, _ a: UnsafePointer<Double>, lda: Int? = nil,

@@ -23,6 +23,12 @@ public final class ParameterStore {
     public let gradients: UnsafeMutablePointer<Float>
     /// Ranges of trainable entries (adjacent trainable tensors merged).
     public let trainableRanges: [Range<Int>]
+    /// Counts the changes of the values: whoever writes them (an optimizer step, an initialisation,
+    /// a restored checkpoint) calls `valuesChanged()`, and whatever is derived from them (a
+    /// transposed copy, a cached forward pass) compares the version it was made from.
+    public private(set) var version = 0
+
+    public func valuesChanged() { version &+= 1 }
 
     public init(_ specs: [TensorSpec]) {
         precondition(Set(specs.map(\.name)).count == specs.count, "parameter names must be unique")
@@ -72,6 +78,13 @@ public final class ParameterStore {
 
     /// A copy of all values (a checkpoint).
     public func snapshot() -> [Float] { Array(UnsafeBufferPointer(start: values, count: count)) }
+
+    /// Replaces every value with `snapshot` (a copy from `snapshot()`), as a new version.
+    public func restore(_ snapshot: [Float]) {
+        precondition(snapshot.count == count)
+        snapshot.withUnsafeBufferPointer { values.update(from: $0.baseAddress!, count: count) }
+        valuesChanged()
+    }
 
     /// True if every value is finite.
     public func allFinite() -> Bool {

@@ -49,23 +49,31 @@ public final class ClusterHoldout {
     ///   - heldOutClusters: one list of held-out cluster ids per repeat.
     ///   - output: [2, layers.count]: row 0 training accuracy, row 1 held-out accuracy, means over repeats;
     ///     NaN for a layer whose activity is not finite.
+    ///   - knownLayers: the first `knownLayers` layers' results are already in `output` (the same activity
+    ///     was probed before, e.g. the input layer of another state of the network) and are not fitted.
     public func compute(layers: [ActivityMatrix], labels: [Int], clusters: [Int], heldOutClusters: [[Int]],
-                        into output: UnsafeMutablePointer<Double>) throws {
+                        knownLayers: Int = 0, into output: UnsafeMutablePointer<Double>) throws {
         let samples = labels.count, layerCount = layers.count
         try validate(layers: layers, labels: labels, clusters: clusters, heldOutClusters: heldOutClusters)
-        output.update(repeating: 0, count: 2 * layerCount)
+        for index in knownLayers..<layerCount {
+            output[index] = 0
+            output[layerCount + index] = 0
+        }
         unconvergedFits = 0
         for heldOut in heldOutClusters {
             let trainingCount = orderSamples(clusters: clusters, labels: labels, heldOut: heldOut)
-            for (layerIndex, layer) in layers.enumerated() {
+            for (layerIndex, layer) in layers.enumerated() where layerIndex >= knownLayers {
                 let d = layer.columns
                 guard gather(layer) else {
                     output[layerIndex] = .nan
                     output[layerCount + layerIndex] = .nan
                     continue
                 }
+                // Successive hidden layers (the states after t and t + 1 steps) are close: Newton starts
+                // from the previous layer's fit, near the optimum (which is unique: only the number of
+                // iterations changes; a start from the same layer's fit in another repeat is farther).
                 let report = try solver.solve(features: design, samples: trainingCount, featureCount: d, labels: orderedLabels,
-                                              classes: classes)
+                                              classes: classes, start: layerIndex >= 2 ? .previousFit : .zero)
                 if !report.converged { unconvergedFits += 1 }
                 output[layerIndex] += try solver.accuracy(features: design, samples: trainingCount, labels: orderedLabels)
                 output[layerCount + layerIndex] += try solver.accuracy(features: design + trainingCount * d,
@@ -73,7 +81,10 @@ public final class ClusterHoldout {
                                                                        labels: orderedLabels + trainingCount)
             }
         }
-        for index in 0..<(2 * layerCount) { output[index] /= Double(heldOutClusters.count) }
+        for index in knownLayers..<layerCount {
+            output[index] /= Double(heldOutClusters.count)
+            output[layerCount + index] /= Double(heldOutClusters.count)
+        }
     }
 
     /// Array form of `compute(layers:labels:clusters:heldOutClusters:into:)`, returning [2, layers.count].

@@ -15,6 +15,16 @@ public struct LogisticFitReport: Sendable, Equatable {
     public var ridge: Double
 }
 
+/// Where Newton's method starts.
+public enum NewtonStart {
+    /// θ = 0 (scikit-learn's start).
+    case zero
+    /// The previous fit's parameters (when it had the same shape; else 0).
+    case previousFit
+    /// These parameters [outputs, featureCount + 1].
+    case given(UnsafePointer<Double>)
+}
+
 /// A fitted L2-regularised logistic regression (scikit-learn's `LogisticRegression` conventions).
 public struct LogisticModel: Sendable, Equatable {
     /// Number of classes (labels are 0..<classes).
@@ -140,12 +150,24 @@ public final class LogisticRegression {
 
     /// Fits without allocating; the parameters stay in the workspace for `accuracy` and `currentParameters`.
     /// - Parameters: as `fit`, with `features` [samples, featureCount] and `labels` [samples].
+    ///   `start`: where Newton starts. The optimum is unique, so only the number of iterations depends on
+    ///   it: a start near the optimum (a nearby problem's solution) saves most of them.
     @discardableResult
     public func solve(features: UnsafePointer<Double>, samples: Int, featureCount: Int, labels: UnsafePointer<Int>,
-                      classes: Int, inverseRegularization: Double = 1) throws -> LogisticFitReport {
+                      classes: Int, inverseRegularization: Double = 1, start: NewtonStart = .zero) throws -> LogisticFitReport {
+        let previous = fitted
         let problem = try load(features: features, samples: samples, featureCount: featureCount, labels: labels,
                                classes: classes, inverseRegularization: inverseRegularization)
-        let report = newton(problem, labels: labels)
+        var fromCurrent = false
+        switch start {
+        case .zero: break
+        case .previousFit:
+            fromCurrent = previous.map { $0.parameterCount == problem.parameterCount && $0.outputs == problem.outputs } == true
+        case .given(let point):
+            parameters.update(from: point, count: problem.parameterCount)
+            fromCurrent = true
+        }
+        let report = newton(problem, labels: labels, fromCurrentParameters: fromCurrent)
         fitted = problem
         return report
     }
@@ -218,10 +240,17 @@ public final class LogisticRegression {
 
     // MARK: Newton's method
 
-    private func newton(_ problem: Problem, labels: UnsafePointer<Int>) -> LogisticFitReport {
+    private func newton(_ problem: Problem, labels: UnsafePointer<Int>, fromCurrentParameters: Bool = false) -> LogisticFitReport {
         let count = problem.parameterCount
-        parameters.update(repeating: 0, count: count)
+        if !fromCurrentParameters || !(0..<count).allSatisfy({ parameters[$0].isFinite }) {
+            parameters.update(repeating: 0, count: count)
+        }
         var report = LogisticFitReport(iterations: 0, converged: false, objective: 0, gradientNorm: 0, ridge: 0)
+        // Once Newton converges fast (a full step cut the gradient tenfold), the last Hessian's Cholesky
+        // factor serves the next step too (a chord step): the Hessian barely changes there, and
+        // assembling and factoring it is nearly all of an iteration's cost. The fixed point is the
+        // same: only the gradient decides convergence.
+        var factorIsCurrent = false, previousNorm = Double.infinity
         while true {
             let value = evaluate(parameters, problem, labels: labels, withGradient: true)
             let norm = cblas_dnrm2(Int32(count), gradient, 1)
@@ -230,14 +259,23 @@ public final class LogisticRegression {
             if norm < gradientTolerance * (1 + abs(value)) { report.converged = true; break }
             if report.iterations >= maxIterations || !value.isFinite { break }
 
-            assembleHessian(problem)
-            report.ridge = max(report.ridge, newtonDirection(count))
+            var reused = false
+            if factorIsCurrent && norm < 0.1 * previousNorm {
+                for index in 0..<count { direction[index] = -gradient[index] }
+                reused = (try? LAPACK.solveWithCholeskyFactor(factor, n: count, direction)) != nil
+            }
+            if !reused {
+                assembleHessian(problem)
+                report.ridge = max(report.ridge, newtonDirection(count))
+            }
+            previousNorm = norm
             var slope = cblas_ddot(Int32(count), gradient, 1, direction, 1)
             if !(slope < 0) {   // not a descent direction (numerically indefinite): fall back to −∇f
                 for index in 0..<count { direction[index] = -gradient[index] }
                 slope = -norm * norm
             }
-            guard lineSearch(problem, labels: labels, value: value, slope: slope) else { break }   // at rounding level
+            guard let stepSize = lineSearch(problem, labels: labels, value: value, slope: slope) else { break }   // at rounding level
+            factorIsCurrent = stepSize == 1 && report.ridge == 0
             parameters.update(from: trial, count: count)
             report.iterations += 1
         }
@@ -260,25 +298,25 @@ public final class LogisticRegression {
         return ridge
     }
 
-    /// Backtracking (Armijo) along `direction`; leaves the accepted point in `trial` and returns true,
-    /// or false when no step decreases f enough (f is then flat to rounding).
-    private func lineSearch(_ problem: Problem, labels: UnsafePointer<Int>, value: Double, slope: Double) -> Bool {
+    /// Backtracking (Armijo) along `direction`; leaves the accepted point in `trial` and returns its step
+    /// size, or nil when no step decreases f enough (f is then flat to rounding).
+    private func lineSearch(_ problem: Problem, labels: UnsafePointer<Int>, value: Double, slope: Double) -> Double? {
         let count = problem.parameterCount
         // Close to the optimum the predicted decrease (−slope/2 for a Newton step) drops below the rounding
         // error of f itself, and Armijo tests become coin flips. The quadratic model is then exact to far
         // better than f can resolve, so the full Newton step is taken without testing f.
         if -slope < 1e-12 * (1 + abs(value)) {
             for index in 0..<count { trial[index] = parameters[index] + direction[index] }
-            return true
+            return 1
         }
         var stepSize = 1.0
         for _ in 0..<60 {
             for index in 0..<count { trial[index] = parameters[index] + stepSize * direction[index] }
             let candidate = evaluate(trial, problem, labels: labels, withGradient: false)
-            if candidate <= value + 1e-4 * stepSize * slope { return true }
+            if candidate <= value + 1e-4 * stepSize * slope { return stepSize }
             stepSize *= 0.5
         }
-        return false
+        return nil
     }
 
     // MARK: Objective, gradient, Hessian
@@ -326,6 +364,18 @@ public final class LogisticRegression {
     private func assembleHessian(_ problem: Problem) {
         let n = problem.samples, d = problem.featureCount, width = problem.width, outputs = problem.outputs
         let count = problem.parameterCount
+        if outputs == 1 {
+            // Binary: H = C X̃ᵀ diag(p (1 − p)) X̃ = C (√w X̃)ᵀ (√w X̃), one symmetric rank-n update of the
+            // triangle the Cholesky solve reads.
+            for i in 0..<n {
+                let scale = (probabilities[i] * (1 - probabilities[i])).squareRoot()
+                let source = augmented + i * width, target = weightedRows + i * width
+                for j in 0..<width { target[j] = scale * source[j] }
+            }
+            BLAS.gramLower(n: width, k: n, alpha: problem.inverseRegularization, weightedRows, beta: 0, hessian)
+            for j in 0..<d { hessian[j * count + j] += 1 }
+            return
+        }
         for c in 0..<outputs {
             for c2 in c..<outputs {
                 for i in 0..<n {

@@ -45,6 +45,8 @@ final class ClusterHoldoutAnalysis: CheckpointAnalysis {
         let c = context.config
         if heldOut.isEmpty { heldOut = Self.partitions(c) }
         for state in checkpoint.states {
+            // Layer 0 is the input, the same samples for both states: the trained state reuses its result.
+            let inputLayerKnown = state == 1 && !values[0].isNaN
             let set = context.evaluator.set(samples: samples)
             let states = context.evaluator.run(set, steps: c.sequenceLength)
             try set.inputs.withUnsafeBufferPointer { inputs in
@@ -52,9 +54,13 @@ final class ClusterHoldoutAnalysis: CheckpointAnalysis {
                 for layer in 1..<layers {
                     activity.append(ActivityMatrix(states + layer * samples * c.N, rows: samples, columns: c.N))
                 }
+                if inputLayerKnown {
+                    output[0] = values[0]
+                    output[layers] = values[layers]
+                }
                 try output.withUnsafeMutableBufferPointer {
                     try probe.compute(layers: activity, labels: set.labels.map(Int.init), clusters: set.clusterIDs.map(Int.init),
-                                      heldOutClusters: heldOut, into: $0.baseAddress!)
+                                      heldOutClusters: heldOut, knownLayers: inputLayerKnown ? 1 : 0, into: $0.baseAddress!)
                 }
             }
             for i in 0..<(2 * layers) { values[state * 2 * layers + i] = output[i] }

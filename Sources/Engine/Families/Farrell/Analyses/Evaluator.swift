@@ -40,8 +40,6 @@ public final class Evaluator {
     private var buffers: [Int: (states: UnsafeMutablePointer<Float>, capacity: Int, steps: Int, version: Int)] = [:]
     /// Room for the readout of one step of the largest set [M, C'].
     let logits: UnsafeMutablePointer<Float>
-    /// Identifies the current weights (the trainer's update count); set at each checkpoint.
-    public var weightsVersion = 0
 
     /// The (samples, steps) of every evaluation the enabled analyses will request.
     static func plannedSets(_ c: FarrellConfig) -> [(samples: Int, steps: Int)] {
@@ -94,6 +92,7 @@ public final class Evaluator {
         guard var buffer = buffers[set.count], steps <= buffer.capacity else {
             preconditionFailure("evaluation of \(set.count) samples over \(steps) steps not planned in Evaluator.plannedSets")
         }
+        let weightsVersion = network.parameters.version
         if buffer.version == weightsVersion, buffer.steps >= steps { return UnsafePointer(buffer.states) }
         // Always run the full capacity: a later request for more steps on the same weights is then free.
         var noise = RandomStream(seed: config.seed, purpose: FarrellStream.unitNoise)     // unused: analyses are never perturbed

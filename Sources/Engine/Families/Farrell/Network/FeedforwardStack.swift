@@ -65,7 +65,6 @@ public final class FeedforwardStack: RecurrentCell {
                 BLAS.gemm(transposeB: true, m: batch, n: n, k: n, states + l * bn, hiddenWeights + (l - 1) * n * n, beta: 1, next)
             }
             nonlinearity.apply(next, count: bn)
-            if training { nonlinearity.derivative(fromOutputs: next, into: tape.gates + l * bn, count: bn) }
         }
     }
 
@@ -73,7 +72,8 @@ public final class FeedforwardStack: RecurrentCell {
                          states: UnsafePointer<Float>, dStates: UnsafeMutablePointer<Float>) {
         let n = stateSize, bn = batch * n
         for l in stride(from: layers - 1, through: 0, by: -1) {
-            let dA = tape.preactivationGradient(step: l, count: bn, dNext: dStates + (l + 1) * bn)
+            let dA = tape.preactivationGradient(step: l, count: bn, dNext: dStates + (l + 1) * bn, outputs: states + (l + 1) * bn,
+                                                nonlinearity: nonlinearity)
             if l == 0 {
                 BLAS.gemm(transposeA: true, m: n, n: inputSize, k: batch, dA, inputs, beta: 1, inputWeightGradients)
             } else {

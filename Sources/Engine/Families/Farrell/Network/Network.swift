@@ -38,6 +38,7 @@ public final class Network {
         var stream = RandomStream(seed: config.seed, purpose: FarrellStream.weights, index: 1)
         stream.fillNormal(readout.weights, count: outputSize * config.N, scale: config.wout_scale * 0.3 / Double(config.N).squareRoot())
         readout.bias.update(repeating: 0, count: outputSize)
+        parameters.valuesChanged()
     }
 }
 

@@ -82,12 +82,14 @@ public final class GaussianClusterTask: ClassificationTask {
     @inline(__always)
     public func label(ofCluster k: Int) -> Int { k % classes }
 
-    /// One sample of cluster k: inputs[0..<D] = centre_k + clust_sig * ξ.
-    @inline(__always)
-    public func drawSample(cluster k: Int, into inputs: UnsafeMutablePointer<Float>, stream: inout RandomStream) {
-        let center = k * dimension
-        for i in 0..<dimension {
-            inputs[i] = Float(Double(centers[center + i]) + noiseScale * stream.nextNormal())
+    /// The samples of the clusters in `clusterIDs` [count]: inputs [count, D] = centre + clust_sig ξ,
+    /// the standard normals ξ of all samples drawn in one call (after the clusters).
+    public func drawSamples(count: Int, clusterIDs: UnsafePointer<Int32>, into inputs: UnsafeMutablePointer<Float>,
+                            stream: inout RandomStream) {
+        stream.fillStandardNormals(inputs, count: count * dimension)
+        for s in 0..<count {
+            let sample = inputs + s * dimension, center = Int(clusterIDs[s]) * dimension
+            for i in 0..<dimension { sample[i] = Float(Double(centers[center + i]) + noiseScale * Double(sample[i])) }
         }
     }
 
@@ -99,8 +101,8 @@ public final class GaussianClusterTask: ClassificationTask {
             let k = stream.nextInt(below: clusters)
             clusterIDs[s] = Int32(k)
             labels[s] = Int32(label(ofCluster: k))
-            drawSample(cluster: k, into: inputs + s * dimension, stream: &stream)
         }
+        drawSamples(count: count, clusterIDs: clusterIDs, into: inputs, stream: &stream)
     }
 
     /// The balanced evaluation draw of M samples (A.4): every cluster floor(M/K) times, r = M mod K
@@ -118,7 +120,7 @@ public final class GaussianClusterTask: ClassificationTask {
         for (s, k) in sequence.enumerated() {
             clusterIDs[s] = Int32(k)
             labels[s] = Int32(label(ofCluster: k))
-            drawSample(cluster: k, into: inputs + s * dimension, stream: &stream)
         }
+        drawSamples(count: count, clusterIDs: clusterIDs, into: inputs, stream: &stream)
     }
 }

@@ -19,6 +19,21 @@ public struct TrainingHistory: Sendable {
     }
 }
 
+/// Sees what passes through training, for the differential trace (`sweep-mpi train --trace-out`).
+/// `minibatch` runs after the loss (and, when the step is taken, the backward pass) of every
+/// training minibatch and before the update, so the parameter store holds the weights after
+/// `updates` updates and, when `stepped`, this minibatch's gradients. `epochEnded` runs after
+/// each epoch's scheduler step.
+public struct TrainingObserver {
+    public var minibatch: (_ loss: Float, _ stepped: Bool, _ updates: Int) -> Void
+    public var epochEnded: (_ epoch: Int, _ validationLoss: Double, _ learningRate: Double) -> Void
+    public init(minibatch: @escaping (Float, Bool, Int) -> Void,
+                epochEnded: @escaping (Int, Double, Double) -> Void) {
+        self.minibatch = minibatch
+        self.epochEnded = epochEnded
+    }
+}
+
 /// Minibatch training (docs/families/farrell-spec.md C.4): for every epoch, the training pass (forward, loss,
 /// backward, optimiser step; skipped when the loss is exactly 0), the validation pass and the
 /// scheduler step. All buffers are allocated here, once.
@@ -30,8 +45,10 @@ public final class Trainer {
     let optimizer: Optimizer
     public private(set) var schedule: LearningRateSchedule
     public let checkpoints: CheckpointSchedule
-    /// Optimiser updates so far: identifies the current weights.
+    /// Optimiser updates so far.
     public var updates: Int { optimizer.steps }
+    /// Set only by the differential trace.
+    public var observer: TrainingObserver?
 
     let batch: Int, steps: Int, inputSteps: Int, stateSize: Int, outputs: Int, inputSize: Int
     let lossSteps: Range<Int>
@@ -132,6 +149,7 @@ public final class Trainer {
             }
             schedule.epochEnded(validationLoss: validationLoss)
             history.learningRates[e] = schedule.learningRate
+            observer?.epochEnded(e, validationLoss, schedule.learningRate)
         }
         if history.divergence == nil {
             try visit(Checkpoint(saveIndex: saveIndex, epoch: Double(epochs), epochBoundary: epochs,
@@ -148,30 +166,37 @@ public final class Trainer {
         // The reference skips the update when the loss is not > 0: with cce in Float32 this
         // freezes the weights once every margin is large (C.2). The backward pass is then
         // not needed at all.
-        guard loss > 0 else { history.skippedSteps += 1; return (loss, correct) }
+        guard loss > 0 else {
+            history.skippedSteps += 1
+            observer?.minibatch(loss, false, optimizer.steps)
+            return (loss, correct)
+        }
         backward(size: size)
+        observer?.minibatch(loss, true, optimizer.steps)
         optimizer.step(learningRate: schedule.learningRate)
         history.optimizerSteps += 1
         return (loss, correct)
     }
 
     /// Training-mode forward pass over the batch in `inputs`, the loss (with the L2 term) and
-    /// dL/dlogits; zeroes the gradients and adds the L2 gradient.
+    /// dL/dlogits.
     func forwardAndLoss(size: Int, noise: inout RandomStream) -> (loss: Float, correct: Int) {
         let parameters = network.parameters
-        parameters.zeroGradients()
         network.cell.forward(inputs: inputs, inputSteps: inputSteps, steps: steps, batch: size,
                              states: states, mode: .training, noise: &noise)
         let scale = 1 / Float(size * lossSteps.count)
         let (total, correct) = network.readoutLoss(states: states, batch: size, labels: labels, logits: logits,
                                                    logitsStride: batch * outputs, dLogits: dLogits, gradientScale: scale)
         var loss = total * scale
-        loss += ReferenceL2.add(parameters, strength: config.l2_regularization, stateSize: stateSize)
+        loss += ReferenceL2.value(parameters, strength: config.l2_regularization, stateSize: stateSize)
         return (loss, correct)
     }
 
-    /// Back-propagates dL/dlogits of the last `forwardAndLoss` into the parameter gradients.
+    /// The gradients of the last `forwardAndLoss`: the L2 term's, then dL/dlogits back-propagated.
+    /// (Only minibatches that step need them: a zero-loss minibatch costs a forward pass only.)
     func backward(size: Int) {
+        network.parameters.zeroGradients()
+        _ = ReferenceL2.add(network.parameters, strength: config.l2_regularization, stateSize: stateSize)
         dStates.update(repeating: 0, count: (steps + 1) * size * stateSize)
         for (k, t) in lossSteps.enumerated() {
             network.readout.backward(states + (t + 1) * size * stateSize, dOutput: dLogits + k * batch * outputs,

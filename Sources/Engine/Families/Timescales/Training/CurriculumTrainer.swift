@@ -16,7 +16,7 @@ final class CurriculumTrainer {
     init(config: TimescalesConfig, network: TimescaleNetwork) {
         self.config = config
         self.network = network
-        optimizer = Optimizer(.sgd(momentum: Float(config.momentum), nesterov: true), parameters: network.parameters)
+        optimizer = Optimizer(.sgd(momentum: config.momentum, nesterov: true), parameters: network.parameters)
         batch = config.batch_size
         hidden = config.hidden_size
         maxSteps = config.maxSequenceLength

@@ -91,6 +91,39 @@ import Testing
         }
     }
 
+    /// Once the weights freeze, an analysis at a later checkpoint reuses the result at the same
+    /// weights; it is exactly what computing it afresh there gives.
+    @Test func frozenWeightsReuseTheirAnalysesExactly() throws {
+        let analyses = JSONValue.array(["lyapunov", "acc_over_training", "dim_through_training"].map { .string($0) })
+        let frozen: [String: JSONValue] = ["num_epochs": .number(14), "learning_rate": .number(1e-2), "analyses": analyses,
+                                            "lyap_max_steps": .number(30), "lyap_max_ics": .number(4)]
+        let every = try FarrellExperiment(Self.small(frozen.merging(["lyap_epochs": .array((0...14).map { .number(Double($0)) })]) { $1 }))
+            .run(RunToCompletion()).metrics
+        let zeroEpochs = (0..<14).filter { every["epoch_stats"]![$0 * 4] == 0 }
+        let first = try #require(zeroEpochs.first, "training never reached a zero loss")
+        try #require(first < 13, "the weights froze too late for this test")
+        let lyap = every["lyap"]!, k = 10
+        // Frozen from the end of epoch `first` on: the same spectrum at every later epoch ...
+        for epoch in (first + 2)...14 { #expect(Array(lyap[epoch * k..<(epoch + 1) * k]) == Array(lyap[(first + 1) * k..<(first + 2) * k])) }
+        #expect(every["acc_over_training"]![14] == every["acc_over_training"]![first + 1])
+        #expect(every["dim_through_training"]![14] == every["dim_through_training"]![first + 1])
+        // ... and the final one is what a run that analyses only the final epoch computes afresh.
+        let finalOnly = try FarrellExperiment(Self.small(frozen.merging(["lyap_epochs": .array([.number(-1)])]) { $1 }))
+            .run(RunToCompletion()).metrics
+        #expect(Array(finalOnly["lyap"]!) == Array(lyap[14 * k..<15 * k]))
+        #expect(finalOnly["lyap_steps"]![0] == every["lyap_steps"]![14])
+    }
+
+    @Test func resultAtWeightsComputesOncePerVersion() {
+        var result = ResultAtWeights<Int>(), calls = 0
+        let compute = { calls += 1; return calls }
+        #expect(result.value(at: 0, compute) == 1)
+        #expect(result.value(at: 0, compute) == 1)
+        #expect(result.value(at: 1, compute) == 2)
+        #expect(result.value(at: 0, compute) == 3)
+        #expect(calls == 3)
+    }
+
     /// The reference's always-on dropout (dropout_in_eval) reaches the validation pass only: the
     /// analyses look at the deterministic network, as the reference's analysis helpers do.
     @Test func analysesAreNeverPerturbed() throws {

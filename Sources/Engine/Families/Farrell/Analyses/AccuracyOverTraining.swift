@@ -3,6 +3,7 @@
 final class AccuracyOverTraining: CheckpointAnalysis {
     var accuracy: ResultArray, loss: ResultArray
     let samples: Int
+    var latest = ResultAtWeights<(accuracy: Double, loss: Double)>()
 
     static func results(_ c: FarrellConfig) -> [MetricSpec] {
         let saves = CheckpointSchedule(c).count
@@ -19,15 +20,18 @@ final class AccuracyOverTraining: CheckpointAnalysis {
 
     func visit(_ checkpoint: Checkpoint, _ context: AnalysisContext) throws {
         guard let index = checkpoint.saveIndex else { return }
-        let c = context.config, evaluator = context.evaluator
-        let set = evaluator.set(samples: samples)
-        let states = evaluator.run(set, steps: c.sequenceLength)
-        let (total, correct) = set.labels.withUnsafeBufferPointer { labels in
-            context.network.readoutLoss(states: states, batch: set.count, labels: labels.baseAddress!,
-                                        logits: evaluator.logits, logitsStride: 0)
+        let c = context.config, evaluator = context.evaluator, samples = samples
+        let result = latest.value(at: context.network.parameters.version) {
+            let set = evaluator.set(samples: samples)
+            let states = evaluator.run(set, steps: c.sequenceLength)
+            let (total, correct) = set.labels.withUnsafeBufferPointer { labels in
+                context.network.readoutLoss(states: states, batch: set.count, labels: labels.baseAddress!,
+                                            logits: evaluator.logits, logitsStride: 0)
+            }
+            return (Double(correct) / Double(set.count), Double(total / Float(set.count * c.lossSteps.count)))
         }
-        accuracy[index] = Double(correct) / Double(set.count)
-        loss[index] = Double(total / Float(set.count * c.lossSteps.count))
+        accuracy[index] = result.accuracy
+        loss[index] = result.loss
     }
 
     func collect(into results: inout [String: [Double]]) {

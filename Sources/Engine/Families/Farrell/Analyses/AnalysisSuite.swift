@@ -62,3 +62,19 @@ struct ResultArray {
         set { values[i] = newValue }
     }
 }
+
+/// An analysis result kept with the weights it was computed from. A checkpoint whose weights are
+/// those of the previous visit (the parameter store's version is unchanged: e.g. every minibatch
+/// since had a zero loss, so no update was made) gets the same result without recomputing it:
+/// the analyses are functions of the weights and of fixed, seeded samples.
+struct ResultAtWeights<Value> {
+    private var version: Int?
+    private var value: Value?
+
+    mutating func value(at version: Int, _ compute: () throws -> Value) rethrows -> Value {
+        if let value, self.version == version { return value }
+        let computed = try compute()
+        (self.version, value) = (version, computed)
+        return computed
+    }
+}

@@ -43,6 +43,7 @@ final class DimensionalityThroughTraining: CheckpointAnalysis {
     let samples: Int, steps: Int
     var values: ResultArray
     let participationRatio: ParticipationRatio
+    var latest = ResultAtWeights<Double>()
 
     static func results(_ c: FarrellConfig) -> [MetricSpec] {
         [MetricSpec("dim_through_training", [CheckpointSchedule(c).count], axes: ["checkpoint"])]
@@ -57,10 +58,12 @@ final class DimensionalityThroughTraining: CheckpointAnalysis {
 
     func visit(_ checkpoint: Checkpoint, _ context: AnalysisContext) throws {
         guard let index = checkpoint.saveIndex else { return }
-        let c = context.config, set = context.evaluator.set(samples: samples)
-        // The same run as dim_layers (cached): its first T steps are the training window.
-        let states = context.evaluator.run(set, steps: steps)
-        values[index] = try participationRatio.compute(states + c.sequenceLength * samples * c.N, samples: samples, features: c.N)
+        let c = context.config, samples = samples, steps = steps
+        values[index] = try latest.value(at: context.network.parameters.version) {
+            // The same run as dim_layers (cached): its first T steps are the training window.
+            let states = context.evaluator.run(context.evaluator.set(samples: samples), steps: steps)
+            return try participationRatio.compute(states + c.sequenceLength * samples * c.N, samples: samples, features: c.N)
+        }
     }
 
     func collect(into results: inout [String: [Double]]) { results["dim_through_training"] = values.values }

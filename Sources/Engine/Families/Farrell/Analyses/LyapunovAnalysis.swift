@@ -8,6 +8,7 @@ final class LyapunovAnalysis: CheckpointAnalysis {
     var spectra: ResultArray, sem: ResultArray, steps: ResultArray, initialConditions: ResultArray
     let settings: LyapunovSettings
     var spectrum: LyapunovSpectrum?
+    var latest = ResultAtWeights<LyapunovResult>()
 
     static func results(_ c: FarrellConfig) -> [MetricSpec] {
         let n = c.lyap_epochs.count
@@ -37,10 +38,13 @@ final class LyapunovAnalysis: CheckpointAnalysis {
         let c = context.config, n = c.N
         guard let dynamics = context.network.cell.autonomousDynamics() else { return }
         if spectrum == nil { spectrum = try LyapunovSpectrum(dimension: n, exponents: exponents, settings: settings) }
-        let seed = c.seed
-        let result = try spectrum!.compute(dynamics: dynamics) { index, state in
-            var stream = RandomStream(seed: seed, purpose: FarrellStream.lyapunovInitialConditions, index: UInt64(index))
-            for unit in 0..<n { state[unit] = 0.4 * stream.nextUniform() - 0.2 }
+        let seed = c.seed, spectrum = spectrum!
+        // The same initial conditions at every epoch: unchanged weights give the same spectrum.
+        let result = try latest.value(at: context.network.parameters.version) {
+            try spectrum.compute(dynamics: dynamics) { index, state in
+                var stream = RandomStream(seed: seed, purpose: FarrellStream.lyapunovInitialConditions, index: UInt64(index))
+                for unit in 0..<n { state[unit] = 0.4 * stream.nextUniform() - 0.2 }
+            }
         }
         for slot in slots {
             for i in 0..<exponents { spectra[slot * exponents + i] = result.exponents[i] }

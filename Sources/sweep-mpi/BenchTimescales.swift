@@ -40,7 +40,7 @@ struct BenchTimescales: ParsableCommand {
         print("OpenBLAS: \(BLAS.configuration)")
         print(String(format: "single-thread sgemm 1024x1024x1024: %.1f GFLOP/s (the core's large-product rate)", large))
         print(String(format: "single-thread sgemm %dx%dx%d: %.1f GFLOP/s (one recurrent step)", batch, hidden, hidden, sgemm))
-        print(String(format: "training step (H %d, B %d, M %d, model %@, %d head%@): median %.4f s over %d steps, min %.4f s",
+        print(String(format: "training step (H %d, B %d, M %d, model %@, %d head%@): median %.4f CPU s over %d steps, min %.4f CPU s",
                      hidden, batch, length, model, heads, heads == 1 ? "" : "s", median, steps, seconds.min()!))
         print(String(format: "  %.1f GFLOP/s = %.0f %% of the step-shaped sgemm rate, %.0f %% of the large-product rate",
                      gflops, 100 * gflops / sgemm, 100 * gflops / large))

@@ -7,10 +7,11 @@ code, both on one CPU thread, in the same run (H 500, B 256, M 50 by default).
 
 A reference step is training/train.py's inner loop: the minibatch drawn by its task code (at a fixed
 length M), forward through RNN_Stack / RNN_Mod, the heads' cross-entropy, backward, clip_grad_norm_,
-SGD with Nesterov momentum. A sweep-mpi step is the same work (`sweep-mpi bench timescales`). The
-two alternate, round by round, so that a change of load on a shared machine hits both. On a CPU with
-AVX-512 that OpenBLAS does not recognise (it then falls back to its Haswell kernels) sweep-mpi is
-also timed with OPENBLAS_CORETYPE=SkylakeX.
+SGD with Nesterov momentum. A sweep-mpi step is the same work (`sweep-mpi bench timescales`). Both
+are timed in CPU seconds of their process (wall time on a shared machine counts other jobs' turns),
+and they alternate, round by round. sweep-mpi runs with OPENBLAS_CORETYPE removed from its
+environment (it then picks the OpenBLAS core itself, SkylakeX on an AVX-512 CPU that OpenBLAS does
+not recognise); with --coretype NAME it is also timed with OPENBLAS_CORETYPE=NAME.
 """
 import argparse
 import importlib
@@ -27,6 +28,7 @@ import reference_trace  # noqa: E402
 
 def ours(binary, args, coretype=None):
     environment = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    environment.pop("OPENBLAS_CORETYPE", None)
     if coretype:
         environment["OPENBLAS_CORETYPE"] = coretype
     output = subprocess.run([binary, "bench", "timescales", "--hidden", str(args.hidden), "--batch", str(args.batch),
@@ -70,9 +72,9 @@ def reference_steps(args):
     step()
     times = []
     for _ in range(args.steps):
-        start = time.perf_counter()
+        start = time.process_time()
         step()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times)
 
 
@@ -86,22 +88,23 @@ def main():
     parser.add_argument("--steps", type=int, default=10, help="timed steps per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--model", default="default", choices=["default", "mod"])
+    parser.add_argument("--coretype", help="also time sweep-mpi with OPENBLAS_CORETYPE set to this (e.g. Haswell)")
     args = parser.parse_args()
 
-    avx512 = "avx512f" in open("/proc/cpuinfo").read()
     rows = {"reference (PyTorch, 1 thread)": [], "sweep-mpi": []}
-    if avx512:
-        rows["sweep-mpi, OPENBLAS_CORETYPE=SkylakeX"] = []
+    alternative = f"sweep-mpi, OPENBLAS_CORETYPE={args.coretype}"
+    if args.coretype:
+        rows[alternative] = []
     details = {}
     for round_ in range(args.rounds):
         rows["reference (PyTorch, 1 thread)"].append(reference_steps(args))
         seconds, gflops, large, config = ours(args.binary, args)
         rows["sweep-mpi"].append(seconds)
         details["sweep-mpi"] = (config, large)
-        if avx512:
-            seconds, gflops, large, config = ours(args.binary, args, coretype="SkylakeX")
-            rows["sweep-mpi, OPENBLAS_CORETYPE=SkylakeX"].append(seconds)
-            details["sweep-mpi, OPENBLAS_CORETYPE=SkylakeX"] = (config, large)
+        if args.coretype:
+            seconds, gflops, large, config = ours(args.binary, args, coretype=args.coretype)
+            rows[alternative].append(seconds)
+            details[alternative] = (config, large)
         print(f"round {round_ + 1}: " + ", ".join(f"{name} {values[-1]:.3f} s" for name, values in rows.items()), flush=True)
 
     flops = 3 * (2 * args.batch * args.hidden ** 2 + 12 * args.batch * args.hidden) * args.length
@@ -109,7 +112,7 @@ def main():
     print()
     print(f"training step, H {args.hidden}, B {args.batch}, M {args.length}, model {args.model}, "
           f"{flops / 1e9:.1f} GFLOP; median over {args.rounds} rounds of the per-round median of {args.steps} steps")
-    print(f"| implementation | s per step | GFLOP/s | speed-up vs reference | fraction of the large-product rate |")
+    print(f"| implementation | CPU s per step | GFLOP/s | speed-up vs reference | fraction of the large-product rate |")
     print(f"|---|---|---|---|---|")
     for name, values in rows.items():
         seconds = statistics.median(values)

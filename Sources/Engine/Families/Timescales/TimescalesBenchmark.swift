@@ -1,7 +1,10 @@
+import Foundation
+
 /// Timing of the training step alone, at a fixed sequence length (the speed comparison with the
-/// reference measures seconds per step at H 500, B 256, M 50).
+/// reference measures seconds per step at H 500, B 256, M 50). Seconds are the process's CPU
+/// time: on a shared machine wall time counts other jobs' turns.
 public enum TimescalesBenchmark {
-    /// Seconds of each of `steps` training steps (after one warm-up step) of `config`'s network
+    /// CPU seconds of each of `steps` training steps (after one warm-up step) of `config`'s network
     /// on minibatches of length `length` for the curriculum list `ns`.
     public static func trainingStepSeconds(_ config: TimescalesConfig, ns: [Int], length: Int, steps: Int) -> [Double] {
         precondition(length <= config.maxSequenceLength, "the length exceeds 4 n_max + 1")
@@ -9,12 +12,17 @@ public enum TimescalesBenchmark {
         network.initialize()
         let trainer = CurriculumTrainer(config: config, network: network)
         _ = trainer.trainingStep(ns: ns, epoch: 0, index: 0, length: length)
-        let clock = ContinuousClock()
         return (0..<steps).map { i in
-            let start = clock.now
+            let start = processCPUSeconds()
             _ = trainer.trainingStep(ns: ns, epoch: 0, index: i + 1, length: length)
-            return (clock.now - start).seconds
+            return processCPUSeconds() - start
         }
+    }
+
+    static func processCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// FLOPs of one training step: three H x H products per step of B sequences, and the rest.

@@ -12,7 +12,8 @@ struct BenchTimescales: ParsableCommand {
         discussion: """
             One training step is the forward pass over M steps of B sequences, the heads' loss, the \
             backward pass, clipping and the SGD update: three H x H products per time step. The \
-            bound is single-thread sgemm at the shape of one recurrent step, measured in the same run.
+            bound is single-thread sgemm at the shape of one recurrent step, measured in the same run; \
+            all in CPU seconds of this process.
             """)
 
     @Option(help: "Hidden units H.") var hidden = 500
@@ -24,8 +25,8 @@ struct BenchTimescales: ParsableCommand {
 
     func run() throws {
         BLAS.useSingleThread()
-        let sgemm = BenchTrain.sgemmGFLOPs(m: batch, n: hidden, k: hidden)
-        let large = BenchTrain.sgemmGFLOPs(m: 1024, n: 1024, k: 1024)
+        let sgemm = BenchTrain.sgemmGFLOPs(m: batch, n: hidden, k: hidden, cpuTime: true)
+        let large = BenchTrain.sgemmGFLOPs(m: 1024, n: 1024, k: 1024, cpuTime: true)
         let nMax = max((length + 2) / 4, heads + 1)
         let values = JSONObject([("hidden_size", .number(Double(hidden))), ("batch_size", .number(Double(batch))),
                                  ("model", .string(model)), ("n_max", .number(Double(nMax))),

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Timing of the training step alone, at a fixed sequence length (the speed comparison with the
 /// reference measures seconds per step at H 500, B 256, M 50). Seconds are the process's CPU
 /// time: on a shared machine wall time counts other jobs' turns.
@@ -13,16 +11,10 @@ public enum TimescalesBenchmark {
         let trainer = CurriculumTrainer(config: config, network: network)
         _ = trainer.trainingStep(ns: ns, epoch: 0, index: 0, length: length)
         return (0..<steps).map { i in
-            let start = processCPUSeconds()
+            let start = ProcessCPUTime.seconds()
             _ = trainer.trainingStep(ns: ns, epoch: 0, index: i + 1, length: length)
-            return processCPUSeconds() - start
+            return ProcessCPUTime.seconds() - start
         }
-    }
-
-    static func processCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
     }
 
     /// FLOPs of one training step: three H x H products per step of B sequences, and the rest.

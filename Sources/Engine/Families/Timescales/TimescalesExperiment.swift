@@ -14,6 +14,8 @@ public struct TimescalesExperiment: Experiment {
 
     public var estimatedFLOPs: Double { config.estimatedFLOPs }
 
+    public var estimatedSeconds: Double { config.estimatedSeconds }
+
     public func run(_ control: ExperimentControl) throws -> ExperimentResult {
         let clock = ContinuousClock()
         let start = clock.now

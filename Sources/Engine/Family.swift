@@ -66,12 +66,24 @@ extension ExperimentFamily {
 public protocol Experiment {
     /// Every array the experiment produces, with its exact shape, known before it runs.
     var metrics: [MetricSpec] { get }
-    /// Estimated floating-point operations: the scheduler runs expensive trials first and `plan`
-    /// turns it into a time.
+    /// Estimated floating-point operations of the matrix products (the benchmark turns seconds
+    /// into GFLOP/s with it).
     var estimatedFLOPs: Double { get }
+    /// Estimated seconds on one reference core (docs/performance.md): the scheduler runs
+    /// expensive trials first and `plan` prints the time a sweep needs. By default the FLOPs at
+    /// `referenceCoreFLOPRate`; a family whose parts run at very different rates models them.
+    var estimatedSeconds: Double { get }
     /// Trains and analyses. A divergence is a result, not an error.
     func run(_ control: ExperimentControl) throws -> ExperimentResult
 }
+
+extension Experiment {
+    public var estimatedSeconds: Double { estimatedFLOPs / referenceCoreFLOPRate }
+}
+
+/// Sustained FLOP rate of one reference core on a family's training work, for a family that
+/// does not model its time (FLOP/s).
+public let referenceCoreFLOPRate = 3e10
 
 /// What an experiment produced.
 public struct ExperimentResult: Sendable {

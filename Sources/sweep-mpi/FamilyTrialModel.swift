@@ -70,7 +70,7 @@ struct FamilyTrialModel: TrialModel {
     /// One configuration gives the resolved parameters, the metrics and the cost together.
     func resolve(_ parameters: JSONObject) throws(ParameterError) -> ResolvedTrial {
         let (experiment, resolved) = try configure(parameters)
-        return ResolvedTrial(parameters: resolved, metrics: experiment.metrics, cost: experiment.estimatedFLOPs)
+        return ResolvedTrial(parameters: resolved, metrics: experiment.metrics, cost: experiment.estimatedSeconds)
     }
 
     func run(_ resolved: JSONObject, control: TrialControl) -> TrialOutcome {

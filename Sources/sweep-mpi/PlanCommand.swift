@@ -24,9 +24,6 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Ranks to estimate the wall time for.")
     var ranks = 8
 
-    /// Sustained training speed of one core, for the time estimate (see `sweep-mpi bench`).
-    static let flopsPerSecond = 3e10
-
     func run() throws {
         var expansion = try selection.expand(overrides: overrides.overrides()).expansion
         if format == .json {
@@ -76,14 +73,7 @@ struct PlanCommand: ParsableCommand {
             print("results file: \(output): \(error) (run would refuse it)")
         }
         let remaining = plan.trials.reduce(0.0) { $0 + $1.cost } * Double(pending) / Double(max(plan.trials.count, 1))
-        let coreSeconds = remaining / Self.flopsPerSecond
-        print(String(format: "estimated compute for what is left: %@ on one core, about %@ on %d ranks",
-                     Self.duration(coreSeconds), Self.duration(coreSeconds / Double(max(ranks, 1))), ranks))
-    }
-
-    static func duration(_ seconds: Double) -> String {
-        if seconds < 120 { return String(format: "%.0f s", seconds) }
-        if seconds < 7200 { return String(format: "%.1f min", seconds / 60) }
-        return String(format: "%.1f h", seconds / 3600)
+        print("estimated compute for what is left: \(formatDuration(remaining)) on one core, "
+              + "about \(formatDuration(remaining / Double(max(ranks, 1)))) on \(ranks) ranks")
     }
 }

@@ -34,8 +34,9 @@ public struct ResolvedTrial: Sendable, Equatable {
     /// The arrays the trial produces, with their exact shapes, known before anything runs so
     /// that the results file can be laid out up front.
     public var metrics: [MetricSpec]
-    /// A relative cost estimate (any unit, e.g. floating-point operations) used to schedule the
-    /// most expensive trials first.
+    /// The estimated seconds of the trial on one core: the most expensive trials are scheduled
+    /// first, and `plan` prints the time a sweep needs (a model may use another unit; only the
+    /// printed time then means nothing).
     public var cost: Double
 
     public init(parameters: JSONObject, metrics: [MetricSpec], cost: Double) {

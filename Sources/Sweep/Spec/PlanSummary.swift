@@ -34,9 +34,18 @@ extension SweepExpansion {
         }
         let costs = plan.trials.map(\.cost)
         let total = costs.reduce(0, +)
-        lines.append("cost: total \(formatSignificant(total, digits: 4)), largest trial \(formatSignificant(costs.max() ?? 0, digits: 4))")
+        lines.append("estimated time on one core: \(formatDuration(total)) in all, \(formatDuration(costs.max() ?? 0)) for the largest trial")
         return lines.joined(separator: "\n")
     }
+}
+
+/// "0.42 s", "42 s", "3.5 min", "2.1 h".
+public func formatDuration(_ seconds: Double) -> String {
+    func oneDecimal(_ x: Double) -> String { formatSignificant((x * 10).rounded() / 10, digits: 4) }
+    if seconds < 10 { return formatSignificant(seconds, digits: 2) + " s" }
+    if seconds < 120 { return formatSignificant(seconds.rounded(), digits: 3) + " s" }
+    if seconds < 7200 { return oneDecimal(seconds / 60) + " min" }
+    return oneDecimal(seconds / 3600) + " h"
 }
 
 extension String {

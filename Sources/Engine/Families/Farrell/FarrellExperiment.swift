@@ -32,6 +32,7 @@ public struct FarrellExperiment: Experiment {
     }
 
     public var estimatedFLOPs: Double { config.estimatedFLOPs }
+    public var estimatedSeconds: Double { config.estimatedSeconds }
 
     /// Trains and analyses one network. The control is polled after every minibatch with the
     /// fraction of training done. A divergence is a result: the arrays hold what was computed before it.

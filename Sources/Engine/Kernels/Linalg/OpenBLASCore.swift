@@ -29,6 +29,16 @@ public enum OpenBLASCore {
             }
         }
 
+        /// The extensions, as people name them.
+        public var name: String {
+            switch self {
+            case .baseline: "no AVX"
+            case .avx: "AVX"
+            case .avx2: "AVX2 and FMA"
+            case .avx512: "AVX-512"
+            }
+        }
+
         /// What this CPU and operating system support (cpuid and xgetbv).
         public static var detected: InstructionSet {
             let bits = sweep_cpu_vector_features()

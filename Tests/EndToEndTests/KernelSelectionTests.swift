@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import Sweep
+
+/// The OpenBLAS core every rank runs with, through the real binary under mpirun: the user's
+/// OPENBLAS_CORETYPE is kept, and a weak core OpenBLAS picked by itself is replaced (every rank runs the same start-up code).
+/// (The decision table itself is tested in KernelTests/OpenBLASCoreTests.)
+extension EndToEnd {
+    @Suite struct KernelSelection {
+        /// The OpenBLAS core that uses this CPU's widest vector extension, as sweep-mpi chooses it
+        /// (nil on a CPU without AVX, where nothing better than the generic core exists).
+        static var bestCore: String? {
+            let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+            let flagsLine = text.split(separator: "\n").first { $0.hasPrefix("flags") } ?? ""
+            let flags = Set(flagsLine.split(separator: " ").map(String.init))
+            if ["avx512f", "avx512bw", "avx512vl", "avx512dq"].allSatisfy(flags.contains) { return "SkylakeX" }
+            if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+            return flags.contains("avx") ? "Sandybridge" : nil
+        }
+
+        func run(_ name: String, ranks: Int, environment: [String: String]) throws -> (output: String, core: String) {
+            let workspace = Workspace()
+            let sweep = try workspace.write("\(name).json", EngineSweep.text(name, #"{"seeds": 3}"#))
+            let output = workspace.file("\(name).h5")
+            let result = try Harness.run(ranks: ranks, [sweep, "--output", output, "--progress", "none"],
+                                         environment: environment, program: Harness.sweepMPI)
+            #expect(result.status == 0, "\(result.output)")
+            let reader = try ResultsReader(path: output)
+            defer { reader.close() }
+            return (result.output, reader.attributes.openBLASCore)
+        }
+
+        @Test func theUsersOpenBLASCoretypeIsKeptAndReported() throws {
+            let (output, core) = try run("user", ranks: 2, environment: ["OPENBLAS_CORETYPE": "Prescott"])
+            #expect(output.contains("OpenBLAS core Prescott (set by OPENBLAS_CORETYPE=Prescott"), "\(output)")
+            #expect(core == "Prescott")
+            if let best = Self.bestCore {
+                // The header says what the user gives up.
+                #expect(output.contains("this CPU supports \(best)"), "\(output)")
+            }
+        }
+
+        @Test func aWeakCorePickedByOpenBLASIsReplaced() throws {
+            // SWEEP_MPI_SIMULATED_PICK makes OPENBLAS_CORETYPE stand for OpenBLAS's own pick, as on a
+            // CPU whose model OpenBLAS does not recognise.
+            let (output, core) = try run("picked", ranks: 2,
+                                         environment: ["OPENBLAS_CORETYPE": "Prescott", "SWEEP_MPI_SIMULATED_PICK": "1"])
+            if let best = Self.bestCore {
+                #expect(core == best)
+                #expect(output.contains("OpenBLAS core \(best) (chosen by sweep-mpi for this CPU; OpenBLAS picked Prescott"), "\(output)")
+            } else {
+                #expect(core == "Prescott")
+                #expect(output.contains("the best this CPU supports"), "\(output)")
+            }
+        }
+    }
+}
+
+extension EndToEnd {
+    /// `bench sweeps` runs trials of a sweep file and sets their CPU time beside plan's estimate.
+    @Suite struct BenchSweeps {
+        @Test func measuresTrialsAgainstTheEstimateAndRefusesBadInput() throws {
+            let workspace = Workspace()
+            let sweep = try workspace.write("tiny.json", FamilyCommands.sweep)
+            let (status, output) = try FamilyCommands.run(["bench", "sweeps", sweep, "--trials", "2"])
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("6 trials, measuring 0, 3"), "\(output)")
+            #expect(output.contains("trial 3 ("), "\(output)")
+            let summary = output.split(separator: "\n").first { $0.contains("per network: measured") }
+            #expect(summary?.contains("estimate / measured = ") == true, "\(output)")
+            let refused = try FamilyCommands.run(["bench", "sweeps", sweep, "--trials", "0"])
+            #expect(refused.status == 64 && refused.output.contains("--trials must be >= 1 (got 0)"), "\(refused.output)")
+        }
+    }
+}

@@ -112,7 +112,7 @@ def main():
     print()
     print(f"training step, H {args.hidden}, B {args.batch}, M {args.length}, model {args.model}, "
           f"{flops / 1e9:.1f} GFLOP; median over {args.rounds} rounds of the per-round median of {args.steps} steps")
-    print(f"| implementation | CPU s per step | GFLOP/s | speed-up vs reference | fraction of the large-product rate |")
+    print(f"| implementation | CPU s per step | GFLOP/s | speed-up vs reference | fraction of the core's peak |")
     print(f"|---|---|---|---|---|")
     for name, values in rows.items():
         seconds = statistics.median(values)

@@ -167,22 +167,4 @@ import Testing
         let fresh = LogisticRegression(maxSamples: 4, maxFeatures: 2)
         #expect(throws: AnalysisInputError.self) { try fresh.accuracy(features: features, samples: 4, labels: [0, 1, 0, 1]) }
     }
-
-    @Test(.enabled(if: benchmarksEnabled)) func benchmark() throws {
-        // 400 samples x 200 features, labels from a noisy linear rule (like a hidden layer's probe).
-        let n = 400, d = 200
-        var random = TestRandom(seed: 19)
-        let features = random.gaussians(n * d)
-        let rule = random.gaussians(d)
-        let labels = (0..<n).map { i in (0..<d).reduce(0.5 * random.gaussian()) { $0 + rule[$1] * features[i * d + $1] / Double(d).squareRoot() } > 0 ? 1 : 0 }
-        let solver = LogisticRegression(maxSamples: n, maxFeatures: d)
-        var model: LogisticModel?
-        _ = try solver.fit(features: features, featureCount: d, labels: labels, classes: 2)
-        let repeats = 5
-        let seconds = try measureSeconds { for _ in 0..<repeats { model = try solver.fit(features: features, featureCount: d, labels: labels, classes: 2) } }
-        let fitted = try #require(model)
-        print("benchmark: logistic regression 400 x 200: \(seconds / Double(repeats) * 1e3) ms, \(fitted.report.iterations) Newton steps, "
-              + "gradient norm \(fitted.report.gradientNorm), train accuracy \(fitted.accuracy(features: features, labels: labels))")
-        #expect(fitted.report.converged)
-    }
 }

@@ -226,29 +226,4 @@ final class LinearMap: TangentDynamics {
         #expect(abs(result.exponents[0] - log2(0.5)) < 1e-12)
         #expect(result.exponents[1] == -1022)
     }
-
-    @Test(.enabled(if: benchmarksEnabled)) func benchmark() throws {
-        // The edge-of-chaos initialisation: W = 0.99 I + 0.2 J / ρ(J), N = 200, tanh.
-        let n = 200
-        var random = TestRandom(seed: 71)
-        let j = random.gaussians(n * n, scale: 1 / Double(n).squareRoot())
-        let radius = try j.withUnsafeBufferPointer { try LAPACK.spectralRadius(of: $0.baseAddress!, n: n) }
-        var weights = j.map { Float(0.2 * $0 / radius) }
-        for i in 0..<n { weights[i * n + i] += 0.99 }
-        let map = try AutonomousRNNMap(recurrentWeights: weights, bias: nil, nonlinearity: .tanh)
-        let spectrum = try LyapunovSpectrum(dimension: n, exponents: 10)
-        let fill = uniformInitialConditions(seed: 72)
-        var result: LyapunovResult?
-        let seconds = try measureSeconds { result = try spectrum.compute(dynamics: map) { fill($0, $1, n) } }
-        let spectrumResult = try #require(result)
-        print("benchmark: Lyapunov spectrum (k = 10, N = 200, tanh, W = 0.99 I + 0.2 J/ρ): \(seconds) s, "
-              + "\(spectrumResult.totalSteps) steps over \(spectrumResult.initialConditions) ICs "
-              + "(\(seconds / Double(spectrumResult.totalSteps) * 1e6) µs/step); λ = \(spectrumResult.exponents.map { ($0 * 1e4).rounded() / 1e4 })")
-        #expect(spectrumResult.exponents.allSatisfy { $0.isFinite })
-        // Worst case per IC: the full 1000 steps.
-        let fullHorizon = try LyapunovSpectrum(dimension: n, exponents: 10, settings: fixedHorizon(1000))
-        var fullResult: LyapunovResult?
-        let fullSeconds = try measureSeconds { fullResult = try fullHorizon.compute(dynamics: map) { fill($0, $1, n) } }
-        print("benchmark: Lyapunov, one IC of 1000 steps: \(fullSeconds) s; λ1 = \(fullResult?.exponents.first ?? .nan)")
-    }
 }

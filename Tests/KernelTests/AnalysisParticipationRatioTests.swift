@@ -139,17 +139,4 @@ import Testing
         #expect(throws: AnalysisInputError.self) { try ratio.compute([Float](repeating: 0, count: 50), samples: 10, features: 5) }
         #expect(throws: AnalysisInputError.self) { try ratio.compute([Float](repeating: 0, count: 40), samples: 10, features: 4, stride: 3) }
     }
-
-    @Test(.enabled(if: benchmarksEnabled)) func benchmark() throws {
-        var random = TestRandom(seed: 7)
-        let m = 500, n = 200
-        let h = random.gaussians(m * n).map(Float.init)
-        let ratio = ParticipationRatio(maxSamples: m, maxFeatures: n)
-        var pr = 0.0
-        _ = try ratio.compute(h, samples: m, features: n)   // warm-up
-        let repeats = 50
-        let seconds = try measureSeconds { for _ in 0..<repeats { pr = try ratio.compute(h, samples: m, features: n) } }
-        print("benchmark: participation ratio of a [500, 200] Float matrix: \(seconds / Double(repeats) * 1e3) ms (PR = \(pr))")
-        #expect(pr > 100 && pr < 200)   // Marchenko-Pastur: E ≈ n / (1 + n/M) ≈ 143
-    }
 }

@@ -48,13 +48,3 @@ func naiveProduct(_ a: [Double], _ b: [Double], m: Int, k: Int, n: Int) -> [Doub
 }
 
 func relativeDifference(_ a: Double, _ b: Double) -> Double { abs(a - b) / max(abs(a), abs(b), 1e-300) }
-
-/// Wall time of `body` in seconds.
-func measureSeconds(_ body: () throws -> Void) rethrows -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    try body()
-    return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
-}
-
-/// Benchmarks run only when asked (`ENGINE_BENCHMARKS=1`, ideally with `-c release`).
-let benchmarksEnabled = ProcessInfo.processInfo.environment["ENGINE_BENCHMARKS"] == "1"

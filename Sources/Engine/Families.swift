@@ -8,6 +8,7 @@ public enum Families {
     public static let all: [any ExperimentFamily] = [
         FarrellFamily(),
         TimescalesFamily(),
+        FeedbackFamily(),
     ]
 
     public static func named(_ name: String) -> (any ExperimentFamily)? {

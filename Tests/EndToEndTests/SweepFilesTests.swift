@@ -37,6 +37,10 @@ extension EndToEnd {
             Size(name: "timescales_parity", configurations: 2 * 3, seeds: 4),              // curriculum x (trained, tau 1, tau 2)
             Size(name: "timescales_quick", configurations: 2, seeds: 2),                   // curriculum
             Size(name: "timescales_fidelity", configurations: 2, seeds: 1),                // curriculum
+            // feedback_modulation (docs/families/feedback_modulation.md).
+            Size(name: "feedback_modulation_quick", configurations: 2, seeds: 2),          // 2 models
+            Size(name: "feedback_modulation_tau", configurations: 6, seeds: 5),            // 6 tau
+            Size(name: "feedback_modulation_spatial", configurations: 2, seeds: 5),        // 2 signals
         ]
 
         static let repositoryRoot = URL(fileURLWithPath: #filePath)

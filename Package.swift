@@ -35,7 +35,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
         .executableTarget(name: "sweep-harness", dependencies: ["Sweep"], path: "Tests/Harness"),
-        .testTarget(name: "EndToEndTests", dependencies: ["Sweep", "sweep-harness", "sweep-mpi"],
+        .testTarget(name: "EndToEndTests", dependencies: ["Sweep", "Engine", "sweep-harness", "sweep-mpi"],
                     exclude: ["Fixtures"]),
     ]
 )

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tests of the Python results module (python/sweep_mpi_results), scripts/plot_fig5.py and
-# scripts/feedback_modulation/figure.py, on synthetic results files laid out as sweep-mpi writes
-# them. Needs the pip packages h5py numpy pandas matplotlib pytest (the project's install script
-# installs them).
+# scripts/timescales/plot_timescales.py and scripts/feedback_modulation/figure.py, on synthetic
+# results files laid out as sweep-mpi writes them. Needs the pip packages h5py numpy pandas
+# matplotlib pytest (the project's install script installs them).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=${PYTHON:-python3}

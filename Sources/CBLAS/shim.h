@@ -66,6 +66,10 @@ void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const in
             double *b, const int *ldb, int *info);
 void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
             double *b, const int *ldb, int *info);
+// Singular value decomposition (divide and conquer).
+void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda, double *s,
+             double *u, const int *ldu, double *vt, const int *ldvt, double *work, const int *lwork,
+             int *iwork, int *info);
 
 // Minimum-norm least squares by the SVD (divide and conquer).
 void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *lda, double *b,

@@ -9,6 +9,7 @@ public enum Families {
         FarrellFamily(),
         LatentDynamicsFamily(),
         FlossingFamily(),
+        TimescalesFamily(),
         FeedbackFamily(),
     ]
 

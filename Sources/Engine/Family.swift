@@ -119,6 +119,10 @@ public protocol ExperimentControl: AnyObject {
     func checkpointDue() -> Bool
     /// Stores the experiment's state, replacing the previous checkpoint.
     func saveCheckpoint(_ state: ExperimentState) throws
+    /// Told by an experiment that continues from the restored state, with where it resumes in
+    /// its own terms (e.g. "epoch 3, minibatch 120"); one that cannot use the state (it does not
+    /// fit) starts over without calling it.
+    func resumed(at position: String)
 }
 
 extension ExperimentControl {
@@ -126,6 +130,7 @@ extension ExperimentControl {
     public func restoreCheckpoint() -> ExperimentState? { nil }
     public func checkpointDue() -> Bool { false }
     public func saveCheckpoint(_ state: ExperimentState) throws {}
+    public func resumed(at position: String) {}
 }
 
 /// A control that never stops the experiment (and keeps no checkpoints).

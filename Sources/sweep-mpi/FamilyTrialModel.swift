@@ -95,6 +95,7 @@ final class SweepControl: ExperimentControl {
     func shouldStop(progress: Double) -> Bool { control.shouldStop(progress: progress) }
     func checkpointDue() -> Bool { control.checkpointDue() }
     func saveCheckpoint(_ state: ExperimentState) throws { try control.saveCheckpoint(state.encoded()) }
+    func resumed(at position: String) { control.resumed(at: position) }
 
     /// A checkpoint that cannot be decoded is dropped: the trial starts over.
     func restoreCheckpoint() -> ExperimentState? {

@@ -109,8 +109,10 @@ struct TrainCommand: ParsableCommand {
         }
         var config = object
         if let traceSettings { config["trace"] = traceSettings }
-        let manifest = JSONObject([("writer", .string("sweep-mpi")), ("family", .string(model.family.name)),
+        var manifest = JSONObject([("writer", .string("sweep-mpi")), ("family", .string(model.family.name)),
                                    ("config", .object(config)), ("tool_version", .string(SweepMPI.version))])
+        // Every parameter with its default filled in, for a reference runner that builds the same model.
+        if let resolved = try? model.configure(object).resolved { manifest["parameters"] = .object(resolved) }
         try TraceFolder.write(output.trace, to: traceOut, manifest: manifest)
         if let dumpIn { try TraceFolder.write(output.dump, to: dumpIn, manifest: manifest) }
     }

@@ -43,6 +43,10 @@ extension EndToEnd {
             Size(name: "latent_quick", configurations: 2 * 2, seeds: 2),
             Size(name: "latent_fidelity", configurations: 3, seeds: 2),
             Size(name: "latent_arneodo_short", configurations: 2 * 5, seeds: 1),
+            // Timescales family (docs/families/timescales.md).
+            Size(name: "timescales_parity", configurations: 2 * 3, seeds: 4),              // curriculum x (trained, tau 1, tau 2)
+            Size(name: "timescales_quick", configurations: 2, seeds: 2),                   // curriculum
+            Size(name: "timescales_fidelity", configurations: 2, seeds: 1),                // curriculum
             // feedback_modulation (docs/families/feedback_modulation.md).
             Size(name: "feedback_modulation_quick", configurations: 2, seeds: 2),          // 2 models
             Size(name: "feedback_modulation_tau", configurations: 6, seeds: 5),            // 6 tau

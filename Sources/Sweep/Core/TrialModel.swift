@@ -62,6 +62,14 @@ public protocol TrialControl: AnyObject {
     /// Stores the trial's state durably, replacing the previous checkpoint. Throws when it cannot
     /// be written (the trial may go on without it).
     func saveCheckpoint(_ state: [UInt8]) throws
+
+    /// Told by a trial that continues from its restored checkpoint, with where it resumes (in the
+    /// trial's own terms); the run reports it.
+    func resumed(at position: String)
+}
+
+extension TrialControl {
+    public func resumed(at position: String) {}
 }
 
 /// Stored per trial in /trials/status.

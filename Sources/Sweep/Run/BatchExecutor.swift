@@ -117,6 +117,10 @@ final class DrainAwareControl: TrialControl {
         lastCheckpoint = monotonicSeconds()
     }
 
+    func resumed(at position: String) {
+        RunOutput.show("\(executor.programName): trial \(trialID.prefix(16)) resumes from its checkpoint at \(position) (rank \(executor.rank))\n")
+    }
+
     func shouldStop(progress: Double) -> Bool {
         executor.poll()
         guard let deadline = executor.drainDeadline else { return false }

@@ -11,7 +11,7 @@ struct BenchCommand: ParsableCommand {
             Every time is CPU seconds of the process or thread that does the work (OpenBLAS runs \
             single-threaded), so the numbers hold on a machine shared with other jobs.
             """,
-        subcommands: [BenchTrain.self, BenchSweeps.self, BenchLatent.self, BenchFlossing.self, BenchFeedback.self],
+        subcommands: [BenchTrain.self, BenchSweeps.self, BenchLatent.self, BenchFlossing.self, BenchFeedback.self, BenchTimescales.self],
         defaultSubcommand: BenchTrain.self)
 }
 

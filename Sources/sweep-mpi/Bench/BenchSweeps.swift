@@ -12,9 +12,9 @@ struct BenchSweeps: ParsableCommand {
         discussion: """
             For each file, trains --trials trials spread evenly over its plan (the first, then every \
             count/trials-th), one after another in this process, and prints per trial and per file the \
-            CPU seconds against the estimate `sweep-mpi plan` uses (estimate / measured), and the share \
-            of the analyses (split by the trial's own wall-clock timings). Only the families that time \
-            their analyses separately show that split.
+            CPU seconds against the estimate `sweep-mpi plan` uses (estimate / measured), split over \
+            the parts the trial times itself (training, analyses, ...) in proportion to their wall-clock \
+            timings, and the analyses against the training where a family times both.
             """)
 
     @Argument(help: "Sweep files.") var files: [String]
@@ -27,7 +27,7 @@ struct BenchSweeps: ParsableCommand {
     func run() throws {
         BLAS.useSingleThread()
         printNow(openBLASCoreLine())
-        printNow("CPU seconds per network, measured against plan's estimate; analyses against training (their wall-clock share).")
+        printNow("CPU seconds per network, measured against plan's estimate, and split over the parts each trial times (by their wall-clock share).")
         var worst: (file: String, ratio: Double)?
         for file in files {
             let selection = try SweepSelection.parse([file])
@@ -45,15 +45,20 @@ struct BenchSweeps: ParsableCommand {
                 let seconds = try ThreadCPUClock.measure { result = try experiment.run(RunToCompletion()) }
                 measuredTotal += seconds
                 estimatedTotal += trial.cost
-                let timings = result!.timings
+                // CPU seconds split by the trial's own wall-clock timings (every part it times).
+                let timings = result!.timings, wall = timings.values.reduce(0, +)
                 var split = ""
-                if let train = timings["train_seconds"], let analysis = timings["analysis_seconds"], train + analysis > 0 {
-                    let wall = timings.values.reduce(0, +)
-                    let analysisCPU = seconds * analysis / wall, trainCPU = seconds * train / wall
-                    split = String(format: "; training %.2f s, analyses %.2f s = %.2f x training", trainCPU, analysisCPU, analysisCPU / trainCPU)
+                if wall > 0 {
+                    let share = { (name: String) in seconds * (timings[name] ?? 0) / wall }
+                    split = "; " + timings.keys.sorted().map {
+                        String(format: "%@ %.2f s", String($0.replacingOccurrences(of: "_seconds", with: "")), share($0))
+                    }.joined(separator: ", ")
+                    if let train = timings["train_seconds"], let analysis = timings["analysis_seconds"], train > 0 {
+                        split += String(format: "; analyses %.2f x training", analysis / train)
+                    }
                     if let farrell = experiment as? FarrellExperiment {
                         let config = farrell.config
-                        split += String(format: " (estimates %.2f s, %.2f s)", config.estimatedTrainingSeconds,
+                        split += String(format: " (estimates: training %.2f s, analyses %.2f s)", config.estimatedTrainingSeconds,
                                         config.estimatedSeconds - config.estimatedTrainingSeconds)
                     }
                 }

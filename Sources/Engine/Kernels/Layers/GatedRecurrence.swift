@@ -98,7 +98,7 @@ public final class GatedRecurrence {
                     c[j] += recurrentBiasN[j]
                     n[j] += r[j] * c[j]
                 }
-                hyperbolicTangentInPlace(n, count: h)
+                fastTanh(n, count: h)
                 let hPrevious = previous + b * h, hNext = next + b * h
                 for j in 0..<h { hNext[j] = n[j] + z[j] * (hPrevious[j] - n[j]) }
             }

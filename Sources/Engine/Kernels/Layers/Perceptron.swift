@@ -21,7 +21,7 @@ public struct Perceptron {
                         output: UnsafeMutablePointer<Float>) {
         first.forward(u, batch: batch, output: hidden)
         if nonlinearity == .tanh {
-            hyperbolicTangentInPlace(hidden, count: batch * hiddenSize)
+            fastTanh(hidden, count: batch * hiddenSize)
         } else {
             nonlinearity.apply(hidden, count: batch * hiddenSize)
         }

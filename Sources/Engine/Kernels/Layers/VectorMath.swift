@@ -33,19 +33,7 @@ public func sigmoid(_ v: SIMD8<Float>) -> SIMD8<Float> {
     return half + half * tanhVector(half * v)
 }
 
-/// x <- tanh(x), count entries. Not inlined itself, so that the vector arithmetic is inlined
-/// into its loop (inlined into a large caller, the compiler may leave the vector functions as
-/// calls that pass their lanes through memory).
-@inline(never)
-public func hyperbolicTangentInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i < count {
-        Lanes.store(tanhVector(Lanes.load(x, i, count: count)), x, i, count: count)
-        i += 8
-    }
-}
-
-/// x <- σ(x), count entries, 8 lanes at a time (not inlined, as `hyperbolicTangentInPlace`).
+/// x <- σ(x), count entries, 8 lanes at a time (not inlined, so that the vector arithmetic is inlined into its loop).
 @inline(never)
 public func sigmoidInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
     var i = 0

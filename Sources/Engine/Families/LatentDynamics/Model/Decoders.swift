@@ -123,7 +123,7 @@ final class ResidualDecoder: LatentDecoder {
             case .tanhLayer:
                 layer!.forward(z, batch: batch, output: h)
                 for b in 0..<batch { for j in 0..<size { h[b * size + j] += inputBias![j] } }
-                hyperbolicTangentInPlace(h, count: bl)
+                fastTanh(h, count: bl)
                 for i in 0..<bl { next[i] = carry * z[i] + scale * h[i] }
             }
         }

@@ -73,7 +73,9 @@ import Testing
     }
 
     @Test func anUntapedStepEqualsATapedOne() {
-        let (_, lstm) = Self.layer()
+        // The layer points into the store's buffers: the store must outlive it.
+        let (store, lstm) = Self.layer()
+        defer { withExtendedLifetime(store) {} }
         let (inputs, h0, c0) = Self.data(seed: 3)
         let (hidden, cells) = Self.run(lstm, inputs: inputs, h0: h0, c0: c0)
         var h = h0, c = c0

@@ -161,6 +161,7 @@ sweep-mpi $version for Linux $(uname -m), commit $(cat "$root/share/sweep-mpi/gi
 Runs where no Swift toolchain is installed: the Swift standard library and Foundation are linked
 into bin/sweep-mpi, and lib/ holds every other library it needs except the C library.
 Needs: Linux on $(uname -m) with glibc ${glibc#GLIBC_} or newer (Debian 12, Ubuntu 24.04, RHEL 10 or later).
+$( [[ $(uname -m) == x86_64 && ${SWEEP_MPI_PORTABLE:-0} != 1 ]] && echo "CPU: x86-64-v3 (AVX2 and FMA: Intel from Haswell, AMD from Zen); on an older one sweep-mpi exits with 78 and says so (build the bundle with SWEEP_MPI_PORTABLE=1 for any x86-64)." )
 
     tar xzf $name.tar.gz
     source $name/env.sh

@@ -29,6 +29,7 @@ struct BenchLatent: ParsableCommand {
     func run() throws {
         BLAS.useSingleThread()
         print("OpenBLAS: \(BLAS.configuration)")
+        print(openBLASCoreLine())
         let peak = Self.sgemmGFLOPs(size: 1000)
         print(String(format: "single-thread sgemm 1000x1000x1000: %.1f GFLOP/s in CPU time (the core's large-product rate)", peak))
         func config(_ epochs: Int) throws -> LatentDynamicsConfig {

@@ -24,6 +24,7 @@ struct SweepMPI: ParsableCommand {
     /// Parses and runs the command; under mpirun only rank 0 prints argument errors, and every
     /// rank exits with the same status.
     static func main() {
+        InstructionSetCheck.ensureSupported()
         KernelSelection.ensureBestCore()
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {

@@ -57,6 +57,32 @@ extension EndToEnd {
 }
 
 extension EndToEnd {
+    /// An x86-64 build's kernels need x86-64-v3: on a CPU without AVX2 and FMA (simulated by
+    /// SWEEP_MPI_SIMULATED_CPU_FEATURES) every rank exits with 78 before any kernel or MPI runs,
+    /// rank 0 says why once, and no results file is created.
+    @Suite struct InstructionSet {
+        @Test func aCPUWithoutAVX2IsRefusedOnEveryRankBeforeAnythingRuns() throws {
+            let workspace = Workspace()
+            let sweep = try workspace.write("old-cpu.json", EngineSweep.text("old-cpu", #"{"seeds": 2}"#))
+            let output = workspace.file("old-cpu.h5")
+            // Bit 0 alone: AVX without AVX2 and FMA, as on a Sandy Bridge.
+            let result = try Harness.run(ranks: 2, [sweep, "--output", output, "--progress", "none"],
+                                         environment: ["SWEEP_MPI_SIMULATED_CPU_FEATURES": "1"], program: Harness.sweepMPI)
+            #if KERNELS_REQUIRE_X86_64_V3
+            #expect(result.status == 78, "\(result.output)")
+            let refusals = result.output.components(separatedBy: "this CPU or its operating system lacks AVX2 and FMA").count - 1
+            #expect(refusals == 1, "\(result.output)")
+            #expect(result.output.contains("SWEEP_MPI_PORTABLE=1"), "\(result.output)")
+            #expect(!FileManager.default.fileExists(atPath: output))
+            #else
+            // A portable build runs anywhere.
+            #expect(result.status == 0, "\(result.output)")
+            #endif
+        }
+    }
+}
+
+extension EndToEnd {
     /// `bench sweeps` runs trials of a sweep file and sets their CPU time beside plan's estimate.
     @Suite struct BenchSweeps {
         @Test func measuresTrialsAgainstTheEstimateAndRefusesBadInput() throws {

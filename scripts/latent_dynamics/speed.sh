@@ -29,4 +29,4 @@ print(f"| {model}, L {size} | {points} | {ours['cpu_per_epoch']:.3f} | {theirs['
 PY
 done
 echo
-.build/release/sweep-mpi bench latent --epochs 1 | sed -n 1,2p
+.build/release/sweep-mpi bench latent --epochs 1 | sed -n 1,3p

@@ -25,7 +25,8 @@ func printNow(_ line: String = "") {
 func openBLASCoreLine() -> String {
     let core = KernelSelection.core
     let supported = OpenBLASCore.InstructionSet.detected
-    return "OpenBLAS core \(core.name) (\(core.note)); this CPU has \(supported.name)"
+    return "OpenBLAS core \(core.name) (\(core.note)); this CPU has \(supported.name); "
+        + "sweep-mpi's kernels built for \(InstructionSetCheck.kernelsBuiltFor)"
 }
 
 extension FarrellConfig {

@@ -26,6 +26,9 @@ public final class GatedRecurrence {
     /// The input-side biases of the pre-activations [3H]: b_ih + b_hh for r and z, b_in for n
     /// (n keeps b_hn apart: r scales W_hn h + b_hn).
     let gateBias: UnsafeMutablePointer<Float>
+    /// One step's bias gradients as they are computed, the column sums of dRec [3H] and of dInput's
+    /// n part [H] (its r and z parts equal dRec's): blocks of 64 rows in Float, the blocks in Double.
+    let biasPartial: UnsafeMutablePointer<Float>, biasTotal: UnsafeMutablePointer<Double>
 
     /// Views of the four tensors in `parameters` (`inputWeights` nil for an autonomous layer);
     /// room for passes of up to `maxSteps` steps and `maxBatch` samples.
@@ -57,11 +60,14 @@ public final class GatedRecurrence {
         dState = .allocate(capacity: max(1, maxBatch * h))
         dPrevious = .allocate(capacity: max(1, maxBatch * h))
         gateBias = .allocate(capacity: max(1, 3 * h))
+        biasPartial = .allocate(capacity: max(1, 4 * h))
+        biasTotal = .allocate(capacity: max(1, 4 * h))
     }
 
     deinit {
         gates.deallocate(); hiddenCandidate.deallocate(); dRecurrent.deallocate(); dInput.deallocate()
         dState.deallocate(); dPrevious.deallocate(); gateBias.deallocate()
+        biasPartial.deallocate(); biasTotal.deallocate()
     }
 
     /// The time index of processing step s.
@@ -127,7 +133,11 @@ public final class GatedRecurrence {
             }
             let stepGates = gates + t * batch * g, candidate = hiddenCandidate + t * batch * h
             let previous = states + s * bh
+            // The bias gradients are summed here, from registers, in ColumnSums' order (bit for bit
+            // its result) rather than in two more passes over dRec and dInput.
+            biasTotal.update(repeating: 0, count: 4 * h)
             for b in 0..<batch {
+                let firstOfBlock = b % 64 == 0
                 let x = stepGates + b * g, r = x, z = x + h, n = x + 2 * h
                 let hn = candidate + b * h, hPrevious = previous + b * h
                 let dh = dCurrent + b * h, dhPrevious = dPrevious + b * h, dr = dRecurrent + b * g, di = dInput + b * g
@@ -140,20 +150,38 @@ public final class GatedRecurrence {
                     let dAr = dAn * Lanes.load(hn, i, count: h) * rValue * (one - rValue)
                     let dAz = dz * zValue * (one - zValue)
                     Lanes.store(dhValue * zValue, dhPrevious, i, count: h)
+                    let dAnr = dAn * rValue
                     Lanes.store(dAr, dr, i, count: h)
                     Lanes.store(dAz, dr + h, i, count: h)
-                    Lanes.store(dAn * rValue, dr + 2 * h, i, count: h)
-                    Lanes.store(dAr, di, i, count: h)
-                    Lanes.store(dAz, di + h, i, count: h)
-                    Lanes.store(dAn, di + 2 * h, i, count: h)
+                    Lanes.store(dAnr, dr + 2 * h, i, count: h)
+                    if driven {   // an autonomous layer reads dInput only for b_ih's gradient
+                        Lanes.store(dAr, di, i, count: h)
+                        Lanes.store(dAz, di + h, i, count: h)
+                        Lanes.store(dAn, di + 2 * h, i, count: h)
+                    }
+                    if firstOfBlock {
+                        Lanes.store(dAr, biasPartial, i, count: h)
+                        Lanes.store(dAz, biasPartial + h, i, count: h)
+                        Lanes.store(dAnr, biasPartial + 2 * h, i, count: h)
+                        Lanes.store(dAn, biasPartial + 3 * h, i, count: h)
+                    } else {
+                        Lanes.store(Lanes.load(biasPartial, i, count: h) + dAr, biasPartial, i, count: h)
+                        Lanes.store(Lanes.load(biasPartial + h, i, count: h) + dAz, biasPartial + h, i, count: h)
+                        Lanes.store(Lanes.load(biasPartial + 2 * h, i, count: h) + dAnr, biasPartial + 2 * h, i, count: h)
+                        Lanes.store(Lanes.load(biasPartial + 3 * h, i, count: h) + dAn, biasPartial + 3 * h, i, count: h)
+                    }
                     i += 8
                 }
+                if b % 64 == 63 || b == batch - 1 {
+                    for j in 0..<(4 * h) { biasTotal[j] += Double(biasPartial[j]) }
+                }
             }
-            // dh_s += dRec W_hh; dW_hh += dRecᵀ h_s, dW_ih += dInputᵀ x_t, and the biases.
+            for j in 0..<(3 * h) { dRecurrentBias[j] += Float(biasTotal[j]) }
+            for j in 0..<(2 * h) { dInputBias[j] += Float(biasTotal[j]) }
+            for j in 0..<h { dInputBias[2 * h + j] += Float(biasTotal[3 * h + j]) }
+            // dh_s += dRec W_hh; dW_hh += dRecᵀ h_s, dW_ih += dInputᵀ x_t.
             BLAS.gemm(m: batch, n: h, k: g, dRecurrent, recurrentWeights, beta: 1, dPrevious)
             BLAS.gemm(transposeA: true, m: g, n: h, k: batch, dRecurrent, previous, beta: 1, dRecurrentWeights)
-            ColumnSums.accumulate(dRecurrent, rows: batch, columns: g, into: dRecurrentBias)
-            ColumnSums.accumulate(dInput, rows: batch, columns: g, into: dInputBias)
             if driven {
                 let x = inputs! + t * batch * inputSize
                 BLAS.gemm(transposeA: true, m: g, n: inputSize, k: batch, dInput, x, beta: 1, dInputWeights!)

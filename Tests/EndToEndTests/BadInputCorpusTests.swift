@@ -270,7 +270,8 @@ extension EndToEnd {
             for mention in input.mentions {
                 #expect(messages.first?.contains(mention) == true, "the message does not mention \(mention): \(text)")
             }
-            #expect(seconds < 10, "took \(seconds) s")
+            // A prompt refusal, not a hang; the bound leaves room for mpirun on a loaded 2-core machine.
+            #expect(seconds < 20, "took \(seconds) s")
             #expect(workspace.snapshot() == before, "the run changed or created files")
             #expect(!FileManager.default.fileExists(atPath: output + ".partial"))
             keepAlive = nil  // unmounted before the workspace is removed

@@ -32,7 +32,7 @@ extension EndToEnd {
             let errors = Self.errorLines(text)
             #expect(errors.count == 1 && errors.first?.hasPrefix("sweep-mpi: error: cannot write \(output).partial (") == true, "\(text)")
             #expect(errors.first?.hasSuffix(" bytes): File too large") == true, "\(text)")
-            #expect(seconds < 10)
+            #expect(seconds < 20)   // prompt, not a hang (room for mpirun on a loaded machine)
             #expect(!FileManager.default.fileExists(atPath: output))
             #expect(!FileManager.default.fileExists(atPath: output + ".partial"))
         }
@@ -96,7 +96,7 @@ extension EndToEnd {
             #expect(result.status == 74, "\(result.output)")
             #expect(result.output.contains("sweep-mpi: error: rank "), "\(result.output)")
             #expect(result.output.contains("\(output) failed"), "\(result.output)")
-            #expect(seconds < 10, "the ranks took \(seconds) s to stop")
+            #expect(seconds < 20, "the ranks took \(seconds) s to stop")
 
             // After the file system is mounted again, every row done before the failure is there.
             try #require(image.remount(), "cannot mount the image again")

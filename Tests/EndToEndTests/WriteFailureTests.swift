@@ -58,7 +58,7 @@ extension EndToEnd {
             #expect(result.status == 74, "\(result.output)")
             #expect(result.output.contains("sweep-harness: error: rank 1 on "), "\(result.output)")
             #expect(result.output.contains("writing \(output) failed"), "\(result.output)")
-            #expect(result.seconds < 10)
+            #expect(result.seconds < 20)   // prompt, not a hang (room for mpirun on a loaded machine)
 
             try ResultsChecks.openWithExternalTools(output)
             let reader = try ResultsReader(path: output)

@@ -19,7 +19,7 @@ echo "|---|---|---|---|---|---|---|"
 for config in "node-discrete 3 20" "node-discrete 3 70" "gru 25 70" "gru 100 70" "node 3 20" "rm-mlp 3 20"; do
   set -- $config
   ours=$(.build/release/sweep-mpi bench latent --model "$1" --latent-size "$2" --points "$3" --epochs "$epochs" | tail -n 1)
-  theirs=$(python3 scripts/latent_dynamics/reference_speed.py --model "$1" --latent-size "$2" --points "$3" --epochs "$((epochs / 2 > 2 ? epochs / 2 : 3))")
+  theirs=$(python3 scripts/latent_dynamics/reference_speed.py --model "$1" --latent-size "$2" --points "$3" --epochs "$((epochs / 2 > 2 ? epochs / 2 : 3))" | tail -n 1)
   python3 - "$1" "$2" "$3" "$ours" "$theirs" <<'PY'
 import json, sys
 model, size, points, ours, theirs = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4]), json.loads(sys.argv[5])

@@ -63,13 +63,13 @@ import Values
     }
 
     @Test func productRateRisesWithTheBatchTowardsTheCoresRate() {
-        #expect(abs(FarrellCoreRate.productRate(batch: 1) - 2.2e11 * 2.3 / 13.5) < 1)
+        #expect(abs(FarrellCoreRate.productRate(batch: 1) - FarrellCoreRate.largeBatchProductRate * 2.3 / 13.5) < 1)
         var previous = 0.0
         for batch in [1, 2, 10, 100, 10_000] {
             let rate = FarrellCoreRate.productRate(batch: batch)
-            #expect(rate > previous && rate < 2.2e11)
+            #expect(rate > previous && rate < FarrellCoreRate.largeBatchProductRate)
             previous = rate
         }
-        #expect(FarrellCoreRate.productRate(batch: 1_000_000) > 0.999 * 2.2e11)
+        #expect(FarrellCoreRate.productRate(batch: 1_000_000) > 0.999 * FarrellCoreRate.largeBatchProductRate)
     }
 }

@@ -4,7 +4,7 @@ import PackageDescription
 
 // Dependency direction (nothing points back up):
 //   sweep-mpi -> {Sweep, Engine};  Sweep -> {Values, CMPI, CHDF5};  Engine -> {Kernels, Values};
-//   Kernels -> CBLAS.
+//   Kernels -> {CBLAS, CVectorKernels}.
 // Values holds what the Engine and the Sweep exchange: JSON parameter values, metric specs, errors.
 // Kernels (Sources/Engine/Kernels) is a target of its own so that no kernel can see a family.
 // The kernels and the families are compiled for x86-64-v3 (AVX2, FMA, BMI2: Intel from Haswell,
@@ -39,7 +39,11 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi",
                        providers: [.apt(["libhdf5-openmpi-dev"])]),
         .target(name: "Values"),
-        .target(name: "Kernels", dependencies: ["CBLAS"], path: "Sources/Engine/Kernels", swiftSettings: vectorISA),
+        // The gated recurrence's elementwise steps in C, compiled for SSE2, AVX2 and AVX-512 and
+        // chosen at run time (Swift compiles a module for one instruction set only). No fused
+        // multiply-adds: every variant gives the same bits.
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-ffp-contract=off", "-fno-fast-math"])]),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CVectorKernels"], path: "Sources/Engine/Kernels", swiftSettings: vectorISA),
         .target(name: "Engine", dependencies: ["Kernels", "Values"], path: "Sources/Engine", exclude: ["Kernels"],
                 swiftSettings: vectorISA),
         .target(name: "Sweep", dependencies: ["Values", "CMPI", "CHDF5"]),
@@ -47,7 +51,7 @@ let package = Package(
             "Engine", "Sweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: requiresVectorISA),
-        .testTarget(name: "KernelTests", dependencies: ["Kernels"]),
+        .testTarget(name: "KernelTests", dependencies: ["Kernels", "CVectorKernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
         .executableTarget(name: "sweep-harness", dependencies: ["Sweep"], path: "Tests/Harness"),

@@ -25,9 +25,20 @@ struct BenchLatent: ParsableCommand {
     @Option(help: "Neurons n.") var neurons = 10
     @Option(help: "Bins the loss reads (points_per_group, the curriculum's first group).") var points = 20
     @Option(help: "Timed epochs.") var epochs = 10
+    @Option(help: "Lanes of the GRU's gate kernels (4, 8 or 16; default: the widest this CPU runs).") var gateLanes: Int?
+
+    func validate() throws {
+        if let gateLanes, ![4, 8, 16].contains(gateLanes) {
+            throw ValidationError("--gate-lanes must be 4, 8 or 16, not \(gateLanes)")
+        }
+        if let gateLanes, !GateKernels.supports(lanes: gateLanes) {
+            throw ValidationError("--gate-lanes \(gateLanes): this CPU has no \(GateKernels.instructionSet(lanes: gateLanes))")
+        }
+    }
 
     func run() throws {
         BLAS.useSingleThread()
+        GateKernels.select(lanes: gateLanes)
         print("OpenBLAS: \(BLAS.configuration)")
         print(openBLASCoreLine())
         let peak = Self.sgemmGFLOPs(size: 1000)

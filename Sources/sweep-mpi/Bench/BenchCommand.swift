@@ -26,7 +26,8 @@ func openBLASCoreLine() -> String {
     let core = KernelSelection.core
     let supported = OpenBLASCore.InstructionSet.detected
     return "OpenBLAS core \(core.name) (\(core.note)); this CPU has \(supported.name); "
-        + "sweep-mpi's kernels built for \(InstructionSetCheck.kernelsBuiltFor)"
+        + "sweep-mpi's kernels built for \(InstructionSetCheck.kernelsBuiltFor), the GRU's gates run "
+        + "\(GateKernels.summary), chosen at run time"
 }
 
 extension FarrellConfig {

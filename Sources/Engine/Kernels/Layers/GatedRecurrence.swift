@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// A GRU layer over a time-major sequence, in PyTorch's equations and gate order (r, z, n):
 ///   r = σ(W_ir x + b_ir + W_hr h + b_hr)
 ///   z = σ(W_iz x + b_iz + W_hz h + b_hz)
@@ -7,7 +9,8 @@
 /// `reverse` runs the inputs from the last step to the first (the backward half of a
 /// bidirectional GRU); states are stored in processing order, states[0] = h_0 given by the
 /// caller. With I = 0 the layer is autonomous (a GRUCell fed zeros: only b_ih enters).
-/// Both biases learn, as in PyTorch.
+/// Both biases learn, as in PyTorch. The elementwise steps are CVectorKernels' (the widest
+/// instruction set the CPU has, the same bits on every one).
 public final class GatedRecurrence {
     public let inputSize: Int, hiddenSize: Int
     let maxSteps: Int, maxBatch: Int
@@ -79,35 +82,32 @@ public final class GatedRecurrence {
     public func forward(inputs: UnsafePointer<Float>?, steps: Int, batch: Int, reverse: Bool,
                         states: UnsafeMutablePointer<Float>) {
         precondition(steps <= maxSteps && batch <= maxBatch, "GRU pass exceeds its workspace")
-        let h = hiddenSize, g = 3 * h, rows = steps * batch
+        let h = hiddenSize, g = 3 * h
         let driven = inputSize > 0 && inputs != nil && inputWeights != nil
         for j in 0..<(2 * h) { gateBias[j] = inputBias[j] + recurrentBias[j] }
         (gateBias + 2 * h).update(from: inputBias + 2 * h, count: h)
-        // Input pre-activations of every step at once, with b_ih + b_hh (r, z) and b_in (n):
-        // [T·B, 3H] = X W_ihᵀ + bias.
-        for row in 0..<rows { (gates + row * g).update(from: gateBias, count: g) }
-        if driven { BLAS.gemm(transposeB: true, m: rows, n: g, k: inputSize, inputs!, inputWeights!, beta: 1, gates) }
         let recurrentBiasN = recurrentBias + 2 * h, candidateWeights = recurrentWeights + 2 * h * h
+        if driven {
+            // The input pre-activations of every step at once [T·B, 3H] = bias + X W_ihᵀ (one product
+            // over all steps: products step by step would not give its sums bit for bit).
+            let rows = steps * batch
+            rows_set_bias(rows, g, gates, gateBias)
+            BLAS.gemm(transposeB: true, m: rows, n: g, k: inputSize, inputs!, inputWeights!, beta: 1, gates)
+        }
         for s in 0..<steps {
             let t = time(s, steps: steps, reverse: reverse)
             let previous = states + s * batch * h, next = states + (s + 1) * batch * h
             let stepGates = gates + t * batch * g, candidate = hiddenCandidate + t * batch * h
-            // r, z pre-activations += h W_h{r,z}ᵀ in place; W_hn h apart (r scales it with b_hn).
+            // r, z pre-activations += h W_h{r,z}ᵀ in place; W_hn h apart (r scales it with b_hn). An
+            // autonomous layer's pre-activations are its biases, set step by step so that they are
+            // in cache when the product reads them.
+            if !driven { rows_set_bias(batch, g, stepGates, gateBias) }
             BLAS.gemm(transposeB: true, m: batch, n: 2 * h, k: h, previous, recurrentWeights, beta: 1, stepGates, ldc: g)
             BLAS.gemm(transposeB: true, m: batch, n: h, k: h, previous, candidateWeights, beta: 0, candidate)
-            for b in 0..<batch {
-                let x = stepGates + b * g
-                sigmoidInPlace(x, count: 2 * h)
-                // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)).
-                let r = x, z = x + h, n = x + 2 * h, c = candidate + b * h
-                for j in 0..<h {
-                    c[j] += recurrentBiasN[j]
-                    n[j] += r[j] * c[j]
-                }
-                fastTanh(n, count: h)
-                let hPrevious = previous + b * h, hNext = next + b * h
-                for j in 0..<h { hNext[j] = n[j] + z[j] * (hPrevious[j] - n[j]) }
-            }
+            // r, z = σ(·); n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)); h' = n + z ⊙ (h − n).
+            let upcoming = s + 1 < steps ? time(s + 1, steps: steps, reverse: reverse) : nil
+            gru_forward_gates(batch, h, stepGates, candidate, recurrentBiasN, previous, next,
+                              upcoming.map { gates + $0 * batch * g }, upcoming.map { hiddenCandidate + $0 * batch * h })
         }
     }
 
@@ -124,63 +124,19 @@ public final class GatedRecurrence {
         // dCurrent holds dL/dh_{s+1} while step s is processed, dPrevious receives dL/dh_s; they swap.
         var dCurrent = dState, dPrevious = self.dPrevious
         if let dFinal { dCurrent.update(from: dFinal, count: bh) } else { dCurrent.update(repeating: 0, count: bh) }
-        let one = Lanes.V(repeating: 1)
         for s in stride(from: steps - 1, through: 0, by: -1) {
             let t = time(s, steps: steps, reverse: reverse)
-            if let dOutputs {
-                let outside = dOutputs + s * bh
-                for i in 0..<bh { dCurrent[i] += outside[i] }
-            }
             let stepGates = gates + t * batch * g, candidate = hiddenCandidate + t * batch * h
             let previous = states + s * bh
-            // The bias gradients are summed here, from registers, in ColumnSums' order (bit for bit
-            // its result) rather than in two more passes over dRec and dInput.
-            biasTotal.update(repeating: 0, count: 4 * h)
-            for b in 0..<batch {
-                let firstOfBlock = b % 64 == 0
-                let x = stepGates + b * g, r = x, z = x + h, n = x + 2 * h
-                let hn = candidate + b * h, hPrevious = previous + b * h
-                let dh = dCurrent + b * h, dhPrevious = dPrevious + b * h, dr = dRecurrent + b * g, di = dInput + b * g
-                var i = 0
-                while i < h {
-                    let dhValue = Lanes.load(dh, i, count: h)
-                    let rValue = Lanes.load(r, i, count: h), zValue = Lanes.load(z, i, count: h), nValue = Lanes.load(n, i, count: h)
-                    let dn = dhValue * (one - zValue), dz = dhValue * (Lanes.load(hPrevious, i, count: h) - nValue)
-                    let dAn = dn * (one - nValue * nValue)
-                    let dAr = dAn * Lanes.load(hn, i, count: h) * rValue * (one - rValue)
-                    let dAz = dz * zValue * (one - zValue)
-                    Lanes.store(dhValue * zValue, dhPrevious, i, count: h)
-                    let dAnr = dAn * rValue
-                    Lanes.store(dAr, dr, i, count: h)
-                    Lanes.store(dAz, dr + h, i, count: h)
-                    Lanes.store(dAnr, dr + 2 * h, i, count: h)
-                    if driven {   // an autonomous layer reads dInput only for b_ih's gradient
-                        Lanes.store(dAr, di, i, count: h)
-                        Lanes.store(dAz, di + h, i, count: h)
-                        Lanes.store(dAn, di + 2 * h, i, count: h)
-                    }
-                    if firstOfBlock {
-                        Lanes.store(dAr, biasPartial, i, count: h)
-                        Lanes.store(dAz, biasPartial + h, i, count: h)
-                        Lanes.store(dAnr, biasPartial + 2 * h, i, count: h)
-                        Lanes.store(dAn, biasPartial + 3 * h, i, count: h)
-                    } else {
-                        Lanes.store(Lanes.load(biasPartial, i, count: h) + dAr, biasPartial, i, count: h)
-                        Lanes.store(Lanes.load(biasPartial + h, i, count: h) + dAz, biasPartial + h, i, count: h)
-                        Lanes.store(Lanes.load(biasPartial + 2 * h, i, count: h) + dAnr, biasPartial + 2 * h, i, count: h)
-                        Lanes.store(Lanes.load(biasPartial + 3 * h, i, count: h) + dAn, biasPartial + 3 * h, i, count: h)
-                    }
-                    i += 8
-                }
-                if b % 64 == 63 || b == batch - 1 {
-                    for j in 0..<(4 * h) { biasTotal[j] += Double(biasPartial[j]) }
-                }
-            }
+            // dRec, dInput and dh_s through z, from dL/dh_{s+1} (dCurrent plus the outside gradient);
+            // the bias gradients summed from registers in ColumnSums' order (bit for bit its result).
+            gru_backward_gates(batch, h, stepGates, candidate, previous, dCurrent, dOutputs.map { $0 + s * bh },
+                               dPrevious, dRecurrent, driven ? dInput : nil, biasPartial, biasTotal)
             for j in 0..<(3 * h) { dRecurrentBias[j] += Float(biasTotal[j]) }
             for j in 0..<(2 * h) { dInputBias[j] += Float(biasTotal[j]) }
             for j in 0..<h { dInputBias[2 * h + j] += Float(biasTotal[3 * h + j]) }
-            // dh_s += dRec W_hh; dW_hh += dRecᵀ h_s, dW_ih += dInputᵀ x_t.
-            BLAS.gemm(m: batch, n: h, k: g, dRecurrent, recurrentWeights, beta: 1, dPrevious)
+            // dh_s += dRec W_hh (not needed for h_0 unless asked for); dW_hh += dRecᵀ h_s, dW_ih += dInputᵀ x_t.
+            if s > 0 || dInitial != nil { BLAS.gemm(m: batch, n: h, k: g, dRecurrent, recurrentWeights, beta: 1, dPrevious) }
             BLAS.gemm(transposeA: true, m: g, n: h, k: batch, dRecurrent, previous, beta: 1, dRecurrentWeights)
             if driven {
                 let x = inputs! + t * batch * inputSize

@@ -1,0 +1,42 @@
+#ifndef CVECTORKERNELS_H
+#define CVECTORKERNELS_H
+/// The gated recurrence's elementwise steps, compiled three times (4 lanes SSE2, 8 lanes AVX2,
+/// 16 lanes AVX-512) and chosen once at run time by what the CPU has. Swift cannot compile a
+/// function for an instruction set beyond its module's, so the widest variant lives here.
+/// Every variant does the same IEEE operations on every element, in the same order, without
+/// fused multiply-adds (-ffp-contract=off): the results are bit-identical whichever runs, and
+/// bit-identical to the Swift kernels they replaced (Kernels' tanhVector and expVector).
+
+/// Lanes of the variant in use: 4, 8 or 16.
+long vector_kernels_lanes(void);
+/// Whether this CPU (and its operating system) runs the variant of `lanes` lanes.
+int vector_kernels_supported(long lanes);
+/// Uses the variant of `lanes` lanes from now on (0: the widest supported). Returns 0 when the
+/// CPU cannot run it (nothing changes then), 1 otherwise. For tests and benchmarks.
+int vector_kernels_select(long lanes);
+
+/// One GRU step's gates, PyTorch's equations, for `batch` rows:
+///   gates [B, 3H]: on entry the pre-activations of r and z (all biases in) and W_in x + b_in;
+///                  on exit r, z and n
+///   candidate [B, H]: on entry W_hn h, on exit W_hn h + b_hn (candidateBias = b_hn)
+///   previous [B, H] = h, next [B, H] <- h' = n + z (h − n)
+///   upcomingGates [B, 3H], upcomingCandidate [B, H] or NULL: the next step's, prefetched
+/// r, z = σ(·), n = tanh(W_in x + b_in + r (W_hn h + b_hn)).
+void gru_forward_gates(long batch, long hidden, float *gates, float *candidate, const float *candidateBias,
+                       const float *previous, float *next, const float *upcomingGates, const float *upcomingCandidate);
+
+/// One GRU step back, for `batch` rows, from what gru_forward_gates kept:
+///   current [B, H]: dL/dh' from later steps; outside [B, H] or NULL: dL/dh' added from outside
+///   previous [B, H] = h; dPrevious [B, H] <- dL/dh through z (the caller adds dRec W_hh)
+///   dRecurrent [B, 3H] <- dL/d(r, z pre-activations) and dL/d(W_hn h + b_hn)
+///   dInput [B, 3H] or NULL <- dL/d(input pre-activations)
+///   biasTotal [4H] <- the column sums of dRecurrent and of dInput's n part: blocks of 64 rows
+///                     in Float (biasPartial [4H], workspace), the blocks added in Double.
+void gru_backward_gates(long batch, long hidden, const float *gates, const float *candidate,
+                        const float *previous, const float *current, const float *outside, float *dPrevious,
+                        float *dRecurrent, float *dInput, float *biasPartial, double *biasTotal);
+
+/// Every row of x [rows, columns] <- bias [columns] (the gate biases under a product).
+void rows_set_bias(long rows, long columns, float *x, const float *bias);
+
+#endif

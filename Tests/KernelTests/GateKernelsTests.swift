@@ -1,0 +1,99 @@
+import CVectorKernels
+import Foundation
+import Testing
+@testable import Kernels
+
+/// The C gate kernels: every instruction-set variant gives the same bits, and they are the Swift
+/// kernels' σ and tanh bit for bit. Serialized: the tests switch the process-wide variant (which
+/// cannot change any other test's results, as every variant gives the same bits).
+@Suite(.serialized) struct GateKernelsTests {
+    /// Pre-activations over every branch of tanh and σ: tiny (|x| < 4e-4), the polynomial, the
+    /// exponential, past saturation (|x| > 9), signed zeros.
+    static func preactivations(_ count: Int, seed: Int) -> [Float] {
+        var stream = RandomStream(seed: seed, purpose: RandomPurpose(rawValue: 0))
+        return (0..<count).map { i in
+            let scale: [Float] = [1e-5, 3e-4, 0.5, 1.2, 4, 12, 40, 200]
+            let value = Float(stream.nextNormal()) * scale[i % scale.count]
+            return i % 97 == 0 ? -0.0 : i % 89 == 0 ? 0 : value
+        }
+    }
+
+    struct Pass: Equatable {
+        var gates: [Float], candidate: [Float], next: [Float]
+        var dPrevious: [Float], dRecurrent: [Float], dInput: [Float], biasTotal: [Double]
+    }
+
+    /// One forward and one backward step with the variant of `lanes` lanes.
+    static func pass(lanes: Int, batch: Int, hidden h: Int) -> Pass {
+        #expect(GateKernels.select(lanes: lanes))
+        defer { GateKernels.select(lanes: nil) }
+        var gates = preactivations(batch * 3 * h, seed: 1), candidate = preactivations(batch * h, seed: 2)
+        let bias = preactivations(h, seed: 3), previous = preactivations(batch * h, seed: 4).map { tanh($0) }
+        var next = [Float](repeating: .nan, count: batch * h)
+        gru_forward_gates(batch, h, &gates, &candidate, bias, previous, &next, nil, nil)
+        let current = preactivations(batch * h, seed: 5), outside = preactivations(batch * h, seed: 6)
+        var dPrevious = [Float](repeating: .nan, count: batch * h), dRecurrent = [Float](repeating: .nan, count: batch * 3 * h)
+        var dInput = dRecurrent, partial = [Float](repeating: .nan, count: 4 * h), total = [Double](repeating: .nan, count: 4 * h)
+        gru_backward_gates(batch, h, gates, candidate, previous, current, outside, &dPrevious, &dRecurrent, &dInput, &partial, &total)
+        return Pass(gates: gates, candidate: candidate, next: next, dPrevious: dPrevious, dRecurrent: dRecurrent,
+                    dInput: dInput, biasTotal: total)
+    }
+
+    static func bits(_ v: [Float]) -> [UInt32] { v.map(\.bitPattern) }
+
+    /// How many entries differ in any bit.
+    static func differing(_ a: [Float], _ b: [Float]) -> Int { zip(a, b).filter { $0.bitPattern != $1.bitPattern }.count }
+
+    @Test(arguments: [(70, 37), (130, 100), (3, 5)])
+    func everyVariantGivesTheSameBits(batch: Int, hidden: Int) {
+        // The 4-lane variant runs everywhere; this CPU must run the 8-lane one too (the kernels'
+        // x86-64-v3 requirement), and runs the 16-lane one where it has AVX-512.
+        let reference = Self.pass(lanes: 4, batch: batch, hidden: hidden)
+        #expect(reference.next.allSatisfy { !$0.isNaN } && reference.biasTotal.allSatisfy { $0.isFinite })
+        var compared = [4]
+        for lanes in [8, 16] where GateKernels.supports(lanes: lanes) {
+            let other = Self.pass(lanes: lanes, batch: batch, hidden: hidden)
+            #expect(Self.differing(other.gates, reference.gates) == 0, "gates, \(lanes) lanes")
+            #expect(Self.differing(other.candidate, reference.candidate) == 0, "candidate, \(lanes) lanes")
+            #expect(Self.differing(other.next, reference.next) == 0, "h', \(lanes) lanes")
+            #expect(Self.differing(other.dPrevious, reference.dPrevious) == 0, "dh, \(lanes) lanes")
+            #expect(Self.differing(other.dRecurrent, reference.dRecurrent) == 0, "dRec, \(lanes) lanes")
+            #expect(Self.differing(other.dInput, reference.dInput) == 0, "dInput, \(lanes) lanes")
+            #expect(zip(other.biasTotal, reference.biasTotal).filter { $0.bitPattern != $1.bitPattern }.isEmpty, "bias sums, \(lanes) lanes")
+            compared.append(lanes)
+        }
+        #if arch(x86_64)
+        #expect(compared.contains(8))
+        #endif
+        #expect(GateKernels.lanes == compared.max()!, "the widest variant is the default")
+    }
+
+    /// With W_hn h = b_hn = 0 the gates are σ of the r and z inputs and tanh of the n input: the
+    /// Swift kernels' functions, bit for bit, over every branch.
+    @Test(arguments: [4, 8, 16])
+    func gatesAreTheSwiftKernelsFunctions(lanes: Int) {
+        guard GateKernels.supports(lanes: lanes) else {
+            #expect(lanes == 16 || !GateKernels.supports(lanes: 8))   // only AVX-512 may be missing here
+            return
+        }
+        #expect(GateKernels.select(lanes: lanes))
+        defer { GateKernels.select(lanes: nil) }
+        let batch = 50, h = 41
+        let inputs = Self.preactivations(batch * 3 * h, seed: 7)
+        var gates = inputs, candidate = [Float](repeating: 0, count: batch * h)
+        let bias = [Float](repeating: 0, count: h), previous = [Float](repeating: 0.25, count: batch * h)
+        var next = [Float](repeating: 0, count: batch * h)
+        gru_forward_gates(batch, h, &gates, &candidate, bias, previous, &next, nil, nil)
+        var expected = inputs
+        for b in 0..<batch {
+            expected.withUnsafeMutableBufferPointer { e in
+                let row = e.baseAddress! + b * 3 * h
+                sigmoidInPlace(row, count: 2 * h)
+                for j in 0..<h { row[2 * h + j] += 0 }   // n's input plus r · 0 (−0 becomes +0)
+                fastTanh(row + 2 * h, count: h)
+            }
+        }
+        let mismatches = Self.differing(gates, expected)
+        #expect(mismatches == 0, "\(mismatches) of \(gates.count) gates differ from the Swift kernels'")
+    }
+}

@@ -149,6 +149,78 @@ static TARGET void NAME(gru_backward_gates)(long batch, long h, const float *gat
     }
 }
 
+// MARK: Double tanh, LANES / 2 lanes
+
+typedef double NAME(vd) __attribute__((ext_vector_type(LANES / 2)));
+typedef long NAME(vl) __attribute__((ext_vector_type(LANES / 2)));
+typedef unsigned long NAME(vul) __attribute__((ext_vector_type(LANES / 2)));
+#define vd NAME(vd)
+#define vl NAME(vl)
+#define vul NAME(vul)
+
+static inline TARGET vd NAME(selectd)(vl mask, vd a, vd b) { return (vd)((mask & (vl)a) | (~mask & (vl)b)); }
+
+/// e^y − 1 for y in [−45, 45], within about 1 ulp: y = k ln 2 + r (|r| ≤ ln 2 / 2, ln 2 in two parts),
+/// e^r − 1 by its Taylor series to r^14 (the next term is below 2^-60 of the result), then
+/// 2^k (e^r − 1) + (2^k − 1), both exact but for one rounding.
+static inline TARGET vd NAME(expm1d)(vd y) {
+    const double shifter = 6755399441055744.0;   // 1.5·2^52: adding it rounds to an integer in the low bits
+    vd t = y * 1.4426950408889634 + shifter;
+    vd k = t - shifter;
+    vd r = y - k * 6.93147180369123816490e-01;   // ln 2, high part (exact times k)
+    r = r - k * 1.90821492927058770002e-10;        // ln 2, low part
+    vd q = 1.0 / 87178291200.0;                    // 1/14!
+    q = q * r + 1.0 / 6227020800.0;
+    q = q * r + 1.0 / 479001600.0;
+    q = q * r + 1.0 / 39916800.0;
+    q = q * r + 1.0 / 3628800.0;
+    q = q * r + 1.0 / 362880.0;
+    q = q * r + 1.0 / 40320.0;
+    q = q * r + 1.0 / 5040.0;
+    q = q * r + 1.0 / 720.0;
+    q = q * r + 1.0 / 120.0;
+    q = q * r + 1.0 / 24.0;
+    q = q * r + 1.0 / 6.0;
+    q = q * r + 0.5;
+    vd e = r + (r * r) * q;                        // e^r − 1
+    vd scale = (vd)((((vul)t - 0x4338000000000000UL) + 1023UL) << 52);   // 2^k
+    return scale * e + (scale - 1.0);
+}
+
+/// tanh in Double, glibc's formulas on the expm1 above: |x| < 1: −t/(t + 2) with t = e^{−2|x|} − 1;
+/// 1 ≤ |x| < 22: 1 − 2/(t + 2) with t = e^{2|x|} − 1; beyond, ±1; the sign of x; tiny x and NaN as
+/// they are.
+static inline TARGET vd NAME(tanhd)(vd x) {
+    vd magnitude = (vd)((vul)x & 0x7fffffffffffffffUL);
+    vl below = magnitude < 1.0;
+    vd t = NAME(expm1d)(NAME(selectd)(below, -2.0 * magnitude, 2.0 * NAME(selectd)(magnitude < 22.0, magnitude, (vd)22.0)));
+    vd result = NAME(selectd)(below, -t / (t + 2.0), 1.0 - 2.0 / (t + 2.0));
+    result = NAME(selectd)(magnitude < 22.0, result, (vd)1.0);
+    result = (vd)(((vul)result & 0x7fffffffffffffffUL) | ((vul)x & 0x8000000000000000UL));
+    result = NAME(selectd)(magnitude < 3.725290298461914e-09, x, result);   // below 2^-28 tanh(x) rounds to x
+    return NAME(selectd)(x == x, result, x);                                // NaN stays NaN
+}
+
+static TARGET void NAME(tanh_double)(double *x, const double *bias, long count) {
+    long i = 0;
+    for (; i + LANES / 2 <= count; i += LANES / 2) {
+        vd v, b;
+        memcpy(&v, x + i, sizeof v);
+        if (bias) { memcpy(&b, bias + i, sizeof b); v = v + b; }
+        v = NAME(tanhd)(v);
+        memcpy(x + i, &v, sizeof v);
+    }
+    if (i < count) {
+        vd v = 0.0;
+        for (long k = 0; k < count - i; k++) v[k] = bias ? x[i + k] + bias[i + k] : x[i + k];
+        v = NAME(tanhd)(v);
+        for (long k = 0; k < count - i; k++) x[i + k] = v[k];
+    }
+}
+
+#undef vd
+#undef vl
+#undef vul
 #undef vf
 #undef vi
 #undef vu

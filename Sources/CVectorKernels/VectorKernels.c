@@ -87,6 +87,16 @@ void gru_backward_gates(long batch, long hidden, const float *gates, const float
 #undef ARGUMENTS
 }
 
+void tanh_double(double *x, const double *bias, long count) {
+    switch (vector_kernels_lanes()) {
+#if defined(__x86_64__)
+    case 16: tanh_double_16(x, bias, count); return;
+    case 8: tanh_double_8(x, bias, count); return;
+#endif
+    default: tanh_double_4(x, bias, count);
+    }
+}
+
 void rows_set_bias(long rows, long columns, float *x, const float *bias) {
     for (long i = 0; i < rows; i++) memcpy(x + i * columns, bias, (size_t)columns * sizeof(float));
 }

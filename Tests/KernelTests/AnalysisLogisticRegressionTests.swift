@@ -76,6 +76,30 @@ import Testing
         }
     }
 
+    /// The binary fit's Newton steps with the Hessian in Float reach the Double Hessian's optimum: the
+    /// gradient decides convergence in both, so the parameters agree to the tolerance and the accuracies
+    /// exactly, on a cluster-holdout sized problem (400 samples, 200 tanh-like features, overlapping
+    /// classes) and on a small separable one.
+    @Test(arguments: [(400, 200, 2.5), (60, 5, 0.3)])
+    func singlePrecisionHessianReachesTheSameOptimum(shape: (Int, Int, Double)) throws {
+        let (n, d, spread) = shape
+        let (raw, labels) = blobs(samples: n, features: d, classes: 2, spread: spread, seed: 31)
+        let features = raw.map { tanh(0.5 * $0) }
+        func fit(_ single: Bool) throws -> LogisticModel {
+            let solver = LogisticRegression(maxSamples: n, maxFeatures: d)
+            solver.singlePrecisionHessian = single
+            return try solver.fit(features: features, featureCount: d, labels: labels, classes: 2)
+        }
+        let single = try fit(true), double = try fit(false)
+        #expect(single.report.converged && double.report.converged)
+        #expect(single.report.gradientNorm < 1e-10 * (1 + abs(single.report.objective)))
+        for (a, b) in zip(single.parameters, double.parameters) { #expect(abs(a - b) <= 1e-8 * max(1, abs(b)), "\(a) vs \(b)") }
+        #expect(abs(single.report.objective - double.report.objective) <= 1e-12 * abs(double.report.objective))
+        features.withUnsafeBufferPointer {
+            #expect(single.accuracy(features: $0.baseAddress!, labels: labels) == double.accuracy(features: $0.baseAddress!, labels: labels))
+        }
+    }
+
     @Test func symmetricOneFeatureProblemMatchesOneDimensionalMinimum() throws {
         // x = +1: 7 samples of class 1, 3 of class 0; x = −1: the mirror image. By symmetry b = 0 and
         // w minimises the convex ½w² + 2C (7 softplus(−w) + 3 softplus(w)); its derivative

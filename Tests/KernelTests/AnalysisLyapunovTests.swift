@@ -162,12 +162,39 @@ final class LinearMap: TangentDynamics {
         }
     }
 
+    /// A trajectory at a fixed point of the map, bit for bit, takes its steps from the memo: the spectra
+    /// are those of recomputing every step, bit for bit, on strongly contracting networks (where every
+    /// trajectory reaches its fixed point bit for bit within a few dozen steps; a weakly contracting one
+    /// may settle on a cycle of a few ulp instead) and a chaotic one (where none does), Float and Double
+    /// bases.
+    @Test(arguments: [(0.01, true), (0.05, false), (0.1, true), (3.0, true)])
+    func fixedPointMemoGivesTheSameBits(gain: Double, singleBases: Bool) throws {
+        let n = 40, k = 6
+        var random = TestRandom(seed: 5)
+        let j = random.gaussians(n * n, scale: 1 / Double(n).squareRoot())
+        let radius = try j.withUnsafeBufferPointer { try LAPACK.spectralRadius(of: $0.baseAddress!, n: n) }
+        let weights = j.map { Float(gain * $0 / radius) }, bias = random.gaussians(n, scale: 0.3).map(Float.init)
+        let fill = uniformInitialConditions(seed: 3)
+        func spectrum(memo: Bool) throws -> (LyapunovResult, Int) {
+            let map = try AutonomousRNNMap(recurrentWeights: weights, bias: bias, nonlinearity: .tanh)
+            map.memoizesFixedPoints = memo
+            let analysis = try LyapunovSpectrum(dimension: n, exponents: k, settings: LyapunovSettings(maxSteps: 400, stepTolerance: 0))
+            analysis.singlePrecisionBases = singleBases
+            return (try analysis.compute(dynamics: map) { fill($0, $1, n) }, map.memoHits)
+        }
+        let (memoised, hits) = try spectrum(memo: true), (recomputed, none) = try spectrum(memo: false)
+        #expect(none == 0)
+        #expect(gain < 1 ? hits > 100 : hits == 0, "\(hits) steps from the memo")
+        #expect(memoised.exponents.map(\.bitPattern) == recomputed.exponents.map(\.bitPattern))
+        #expect(memoised.standardError.bitPattern == recomputed.standardError.bitPattern)
+    }
+
     /// Factoring a grouped trajectory's basis every s steps (s adapted within 2...8) against every step:
     /// the product of R's diagonals is exact math and the state trajectories are bit-identical, so the
     /// spectra agree to rounding on contracting, chaotic and strongly chaotic tanh networks and on a ReLU
-    /// network with dead units (exactly annihilated directions): within 1e-8 bits per step (the strongly
-    /// chaotic one, λ1 − λ8 ≈ 7 bits per step, is where factoring every second step, the former fixed
-    /// interval, already differs by 1.4e-9; the others agree to 1e-14).
+    /// network with dead units (exactly annihilated directions): within 5e-8 bits per step (the strongly
+    /// chaotic one, λ1 − λ8 ≈ 7 bits per step, is where they differ most: 1.4e-8 on the trajectory of
+    /// the vectorised Double tanh, 1.4e-9 on libm's; the others agree to 1e-14).
     @Test(arguments: [(Nonlinearity.tanh, 0.6), (.tanh, 3.0), (.tanh, 20.0), (.relu, 1.2)])
     func adaptiveFactorisationAgreesWithEveryStep(nonlinearity: Nonlinearity, gain: Double) throws {
         let n = 50, k = 8
@@ -188,8 +215,8 @@ final class LinearMap: TangentDynamics {
         let adaptive = try spectrum(2...8), everyStep = try spectrum(1...1)
         #expect(adaptive.exponents.allSatisfy { $0.isFinite })
         #expect(adaptive.initialConditions == everyStep.initialConditions && adaptive.totalSteps == everyStep.totalSteps)
-        for (a, b) in zip(adaptive.exponents, everyStep.exponents) { #expect(abs(a - b) < 1e-8, "\(a) vs \(b)") }
-        #expect(abs(adaptive.standardError - everyStep.standardError) < 1e-8)
+        for (a, b) in zip(adaptive.exponents, everyStep.exponents) { #expect(abs(a - b) < 5e-8, "\(a) vs \(b)") }
+        #expect(abs(adaptive.standardError - everyStep.standardError) < 5e-8)
     }
 
     /// Float bases (the states in Double, bit for bit the same) against Double ones: within 1e-4 bits per

@@ -96,4 +96,58 @@ import Testing
         let mismatches = Self.differing(gates, expected)
         #expect(mismatches == 0, "\(mismatches) of \(gates.count) gates differ from the Swift kernels'")
     }
+
+    /// Arguments over every branch of the Double tanh: tiny, |x| < 1, 1 ≤ |x| < 22, beyond, the
+    /// boundaries, signed zeros, infinities.
+    static func tanhArguments() -> [Double] {
+        var stream = RandomStream(seed: 11, purpose: RandomPurpose(rawValue: 0))
+        var values: [Double] = [0, -0.0, 1, -1, 22, -22, 21.999999, .infinity, -.infinity, 3.7e-9, -3.8e-9, 1e-300,
+                                .leastNonzeroMagnitude, 0.34657359, 0.5 * log(2), 1 - 1e-16, 1 + 2e-16]
+        for scale in [1e-9, 1e-4, 0.1, 0.5, 1, 2, 5, 12, 30] {
+            for _ in 0..<4000 { values.append(scale * (2 * stream.nextUniform() - 1)) }
+        }
+        return values
+    }
+
+    @Test func doubleTanhIsWithinTwoUlp() {
+        let arguments = Self.tanhArguments()
+        var worst = 0.0, worstArgument = 0.0
+        for lanes in [4, 8, 16] where GateKernels.supports(lanes: lanes) {
+            #expect(GateKernels.select(lanes: lanes))
+            var values = arguments
+            tanh_double(&values, nil, values.count)
+            GateKernels.select(lanes: nil)
+            for (x, y) in zip(arguments, values) {
+                let reference = Double(tanhl(Float80(x)))
+                let error = abs(y - reference) / max(reference.ulp, Double.leastNormalMagnitude)
+                if error > worst { worst = error; worstArgument = x }
+                #expect(y.sign == x.sign || y == 0, "tanh(\(x)) = \(y) has the wrong sign")
+            }
+        }
+        #expect(worst <= 2, "largest error \(worst) ulp at x = \(worstArgument)")
+        var special: [Double] = [.nan, .infinity, -.infinity, -0.0]
+        tanh_double(&special, nil, 4)
+        #expect(special[0].isNaN && special[1] == 1 && special[2] == -1 && special[3] == 0 && special[3].sign == .minus)
+    }
+
+    @Test func doubleTanhGivesTheSameBitsOnEveryVariant() {
+        let arguments = Self.tanhArguments(), bias = arguments.reversed().map { $0 * 0.1 }
+        var results: [[UInt64]] = []
+        for lanes in [4, 8, 16] where GateKernels.supports(lanes: lanes) {
+            #expect(GateKernels.select(lanes: lanes))
+            for count in [arguments.count, 7, 1] {   // with tails of every length
+                var values = Array(arguments.prefix(count))
+                tanh_double(&values, Array(bias.prefix(count)), count)
+                if count == arguments.count { results.append(values.map(\.bitPattern)) }
+                #expect(values.map(\.bitPattern) == zip(arguments.prefix(count), bias.prefix(count)).map { x, b in
+                    var one = [x + b]
+                    tanh_double(&one, nil, 1)
+                    return one[0].bitPattern
+                }, "\(lanes) lanes, \(count) values")
+            }
+            GateKernels.select(lanes: nil)
+        }
+        #expect(results.count >= 2)
+        #expect(results.allSatisfy { $0 == results[0] })
+    }
 }

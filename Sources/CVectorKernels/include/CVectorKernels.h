@@ -1,11 +1,12 @@
 #ifndef CVECTORKERNELS_H
 #define CVECTORKERNELS_H
-/// The gated recurrence's elementwise steps, compiled three times (4 lanes SSE2, 8 lanes AVX2,
-/// 16 lanes AVX-512) and chosen once at run time by what the CPU has. Swift cannot compile a
-/// function for an instruction set beyond its module's, so the widest variant lives here.
-/// Every variant does the same IEEE operations on every element, in the same order, without
-/// fused multiply-adds (-ffp-contract=off): the results are bit-identical whichever runs, and
-/// bit-identical to the Swift kernels they replaced (Kernels' tanhVector and expVector).
+/// Elementwise kernels of the hot loops, compiled three times (SSE2, AVX2, AVX-512: 4, 8 and 16
+/// Float lanes) and chosen once at run time by what the CPU has: the GRU's gate steps and a Double
+/// tanh. Swift cannot compile a function for an instruction set beyond its module's, so the widest
+/// variant lives here. Every variant does the same IEEE operations on every element, in the same
+/// order, without fused multiply-adds (-ffp-contract=off): the results are bit-identical whichever
+/// runs. The gates are bit-identical to the Swift kernels they replaced (Kernels' tanhVector and
+/// expVector).
 
 /// Lanes of the variant in use: 4, 8 or 16.
 long vector_kernels_lanes(void);
@@ -35,6 +36,10 @@ void gru_forward_gates(long batch, long hidden, float *gates, float *candidate, 
 void gru_backward_gates(long batch, long hidden, const float *gates, const float *candidate,
                         const float *previous, const float *current, const float *outside, float *dPrevious,
                         float *dRecurrent, float *dInput, float *biasPartial, double *biasTotal);
+
+/// x <- tanh(x + bias) in Double (bias [count] or NULL), within 2 ulp, the same bits on every variant
+/// (2, 4 or 8 lanes): glibc's formulas on a vectorised e^y − 1.
+void tanh_double(double *x, const double *bias, long count);
 
 /// Every row of x [rows, columns] <- bias [columns] (the gate biases under a product).
 void rows_set_bias(long rows, long columns, float *x, const float *bias);

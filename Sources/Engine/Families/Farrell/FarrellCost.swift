@@ -132,13 +132,16 @@ enum FarrellCoreRate {
     static let drawSeconds = 10e-9
     /// Per minibatch: loss and bookkeeping (seconds).
     static let minibatchSeconds = 2e-6
-    /// Forward passes of the analyses over large batches, with their covariances (FLOP/s).
-    static let evaluation = 1.1e11
-    /// Tangent-space products and re-orthonormalisation of the Lyapunov spectrum (FLOP/s).
-    static let lyapunov = 7e10
+    /// Forward passes of the analyses over large batches, with their covariances (FLOP/s; refitted
+    /// with the x86-64-v3 build, 1.1e11 before).
+    static let evaluation = 1.3e11
+    /// Tangent-space products and re-orthonormalisation of the Lyapunov spectrum (FLOP/s; 7e10 before
+    /// the states' tanh was vectorised).
+    static let lyapunov = 8.5e10
     /// Newton steps of the cluster hold-out regressions, as counted above (FLOP/s; warm starts and
-    /// chord steps do less than ten full steps).
-    static let clusterHoldout = 2.5e11
+    /// chord steps do less than ten full steps, and the Hessian is assembled and factored in Float;
+    /// 2.5e11 with a Double Hessian).
+    static let clusterHoldout = 3.75e11
     /// Forward pass and eigendecompositions of the PCA snapshots (FLOP/s).
     static let pca = 5e10
     /// Epochs a separable cce run keeps updating before its Float32 loss is exactly 0.

@@ -1,4 +1,6 @@
 import CBLAS
+import CVectorKernels
+import Foundation
 
 /// A discrete-time dynamical system h ← f(h) together with its tangent map, as the Lyapunov analysis
 /// needs it. Any recurrent cell can conform; buffers are Double and owned by the caller.
@@ -48,9 +50,19 @@ public final class AutonomousRNNMap: SinglePrecisionBasisDynamics {
     private let transposedWeights: UnsafeMutablePointer<Double>  // Wᵀ [N, N], for the grouped step
     private let bias: UnsafeMutablePointer<Double>           // b [N]
     private let preactivation: UnsafeMutablePointer<Double>  // a [N] scratch
-    private let slopes: UnsafeMutablePointer<Double>         // φ'(a) of one new state [N] scratch
     private let transposedSingleWeights: UnsafeMutablePointer<Float>  // Wᵀ [N, N] (W is a Float network: exact)
-    private let singleSlopes: UnsafeMutablePointer<Float>    // Float(φ'(a)) [N] scratch
+    /// The last group step's states, new states and slopes, [G, N] each (up to `memoCapacity` states): a
+    /// step from the same states (a trajectory at a fixed point of the map, bit for bit) is not recomputed.
+    /// The product of a group's states rounds each row the same whatever the other rows hold, so the
+    /// states are those a recomputation gives, bit for bit.
+    private let memoStates, memoNextStates, memoSlopes: UnsafeMutablePointer<Double>
+    private let memoSingleSlopes: UnsafeMutablePointer<Float>
+    private var memoGroup = 0
+    private static let memoCapacity = 16
+    /// Group steps taken from the memo (a count for tests and benchmarks).
+    public private(set) var memoHits = 0
+    /// Whether a step from the last step's states is taken from the memo (false: always recomputed).
+    public var memoizesFixedPoints = true
 
     /// - Parameters:
     ///   - recurrentWeights: W [N, N] row-major (h ← φ(W h + b), the reference's `h @ W.T`).
@@ -82,10 +94,11 @@ public final class AutonomousRNNMap: SinglePrecisionBasisDynamics {
         bias = .allocate(capacity: dimension)
         preactivation = .allocate(capacity: dimension)
         preactivation.initialize(repeating: 0, count: dimension)
-        slopes = .allocate(capacity: dimension)
-        slopes.initialize(repeating: 0, count: dimension)
         transposedSingleWeights = .allocate(capacity: dimension * dimension)
-        singleSlopes = .allocate(capacity: dimension)
+        memoStates = .allocate(capacity: Self.memoCapacity * dimension)
+        memoNextStates = .allocate(capacity: Self.memoCapacity * dimension)
+        memoSlopes = .allocate(capacity: Self.memoCapacity * dimension)
+        memoSingleSlopes = .allocate(capacity: Self.memoCapacity * dimension)
     }
 
     private func load(_ recurrentWeights: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?) {
@@ -102,15 +115,54 @@ public final class AutonomousRNNMap: SinglePrecisionBasisDynamics {
         transposedWeights.deallocate()
         bias.deallocate()
         preactivation.deallocate()
-        slopes.deallocate()
         transposedSingleWeights.deallocate()
-        singleSlopes.deallocate()
+        memoStates.deallocate(); memoNextStates.deallocate(); memoSlopes.deallocate(); memoSingleSlopes.deallocate()
     }
 
     public func step(_ state: UnsafeMutablePointer<Double>) {
         let n = Int32(dimension)
         cblas_dgemv(CblasRowMajor, CblasNoTrans, n, n, 1, weights, n, state, 1, 0, preactivation, 1)
-        for unit in 0..<dimension { state[unit] = nonlinearity.value(preactivation[unit] + bias[unit]) }
+        state.update(from: preactivation, count: dimension)
+        activate(state)
+    }
+
+    /// h <- φ(h + b) in place [N]: tanh by CVectorKernels' vectorised Double tanh (within 2 ulp, the
+    /// same bits on every CPU; libm's scalar tanh was a quarter of the analysis).
+    @inline(__always)
+    private func activate(_ state: UnsafeMutablePointer<Double>) {
+        switch nonlinearity {
+        case .tanh: tanh_double(state, bias, dimension)
+        case .relu, .linear: for unit in 0..<dimension { state[unit] = nonlinearity.value(state[unit] + bias[unit]) }
+        }
+    }
+
+    /// The new states of a group [G, N] from `states` [G, N] into `nextStates`, with their slopes φ' in
+    /// `memoSlopes` and `memoSingleSlopes` [G, N]: the product [states] Wᵀ for the whole group, then φ, or
+    /// the memo when `states` are the last step's, bit for bit.
+    private func advanceStates(_ states: UnsafePointer<Double>, into nextStates: UnsafeMutablePointer<Double>, group: Int) {
+        let n = dimension, count = group * n
+        if memoizesFixedPoints && group == memoGroup && memcmp(states, memoStates, count * MemoryLayout<Double>.size) == 0 {
+            nextStates.update(from: memoNextStates, count: count)
+            memoHits += 1
+            return
+        }
+        BLAS.gemm(m: group, n: n, k: n, states, transposedWeights, nextStates)      // [G, N]
+        for g in 0..<group {
+            let state = nextStates + g * n, slopes = memoSlopes + g * n, singleSlopes = memoSingleSlopes + g * n
+            activate(state)
+            switch nonlinearity {
+            case .tanh: for unit in 0..<n { slopes[unit] = 1 - state[unit] * state[unit] }
+            case .relu, .linear: for unit in 0..<n { slopes[unit] = nonlinearity.derivative(fromOutput: state[unit]) }
+            }
+            for unit in 0..<n { singleSlopes[unit] = Float(slopes[unit]) }
+        }
+        if group <= Self.memoCapacity && states != UnsafePointer(nextStates) {
+            memoStates.update(from: states, count: count)
+            memoNextStates.update(from: nextStates, count: count)
+            memoGroup = group
+        } else {
+            memoGroup = 0
+        }
     }
 
     /// The products [states] Wᵀ and [bases] Wᵀ for the whole group (every vector v becomes W v), then φ on the
@@ -122,15 +174,10 @@ public final class AutonomousRNNMap: SinglePrecisionBasisDynamics {
         // The states and the bases in two products, so that the states are those of the Float-basis
         // `advance` bit for bit (one product's row blocking may round a row differently than another's:
         // with OpenBLAS's Haswell kernels one product over states and bases rounds the states otherwise).
-        BLAS.gemm(m: group, n: n, k: n, vectors, transposedWeights, next)                                   // [G, N]
+        advanceStates(vectors, into: next, group: group)
         BLAS.gemm(m: group * k, n: n, k: n, vectors + group * n, transposedWeights, next + group * n)      // [G k, N]
         for g in 0..<group {
-            let state = next + g * n
-            for unit in 0..<n { state[unit] = nonlinearity.value(state[unit] + bias[unit]) }
-            switch nonlinearity {
-            case .tanh: for unit in 0..<n { slopes[unit] = 1 - state[unit] * state[unit] }
-            case .relu, .linear: for unit in 0..<n { slopes[unit] = nonlinearity.derivative(fromOutput: state[unit]) }
-            }
+            let slopes = memoSlopes + g * n
             for j in 0..<k {
                 let image = next + (group + g * k + j) * n
                 for unit in 0..<n { image[unit] *= slopes[unit] }
@@ -143,12 +190,10 @@ public final class AutonomousRNNMap: SinglePrecisionBasisDynamics {
     public func advance(states: UnsafePointer<Double>, into nextStates: UnsafeMutablePointer<Double>,
                         bases: UnsafePointer<Float>, into nextBases: UnsafeMutablePointer<Float>, group: Int, k: Int) {
         let n = dimension
-        BLAS.gemm(m: group, n: n, k: n, states, transposedWeights, nextStates)                 // [G, N]
+        advanceStates(states, into: nextStates, group: group)
         BLAS.gemm(m: group * k, n: n, k: n, bases, transposedSingleWeights, nextBases)         // [G k, N]
         for g in 0..<group {
-            let state = nextStates + g * n
-            for unit in 0..<n { state[unit] = nonlinearity.value(state[unit] + bias[unit]) }
-            for unit in 0..<n { singleSlopes[unit] = Float(nonlinearity.derivative(fromOutput: state[unit])) }
+            let singleSlopes = memoSingleSlopes + g * n
             for j in 0..<k {
                 let image = nextBases + (g * k + j) * n
                 for unit in 0..<n { image[unit] *= singleSlopes[unit] }

@@ -1,7 +1,8 @@
 import CVectorKernels
 
-/// The GRU's elementwise gate kernels (CVectorKernels): the same arithmetic compiled for 4, 8 and
-/// 16 lanes, the widest the CPU runs chosen at the first call. Every variant gives the same bits.
+/// The elementwise kernels of CVectorKernels (the GRU's gates, the Lyapunov analysis's Double tanh):
+/// the same arithmetic compiled for 4, 8 and 16 Float lanes, the widest the CPU runs chosen at the
+/// first call. Every variant gives the same bits.
 public enum GateKernels {
     /// Lanes of the variant in use.
     public static var lanes: Int { vector_kernels_lanes() }

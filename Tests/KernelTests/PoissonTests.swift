@@ -22,6 +22,21 @@ import Testing
         #expect(PoissonLoss.stirling(1) == 0 && PoissonLoss.stirling(0) == 0)
     }
 
+    /// The Stirling terms of small integer counts come from a table: the same bits as the formula, for
+    /// every count in it, beside fractional and large counts (computed).
+    @Test func stirlingTableGivesTheFormulasBits() {
+        let counts: [Float] = (0..<256).map(Float.init) + [-0.0, 0.5, 1.5, 2.25, 255.5, 256, 300, 1e6]
+        PoissonLoss.stirlingOfSmallCounts.withUnsafeBufferPointer { table in
+            for k in counts {
+                #expect(PoissonLoss.stirling(k, table: table.baseAddress!).bitPattern == PoissonLoss.stirling(k).bitPattern, "k = \(k)")
+            }
+        }
+        let logRates = [Float](repeating: 0.7, count: counts.count)
+        var expected = 0.0
+        for k in counts { expected += Double(expf(0.7) - k * 0.7 + PoissonLoss.stirling(k)) }
+        #expect(PoissonLoss.sum(logRates: logRates, counts: counts, count: counts.count).bitPattern == expected.bitPattern)
+    }
+
     @Test func gradientMatchesFiniteDifferences() {
         let logRates = Buffer(FiniteDifferences.randomFloats(12, seed: 1))
         let counts: [Float] = [0, 1, 2, 3, 0, 7, 1, 4, 2, 0, 9, 1]

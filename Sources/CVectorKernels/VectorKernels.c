@@ -31,7 +31,9 @@
 #undef TARGET
 #endif
 
-/// 0 until the first call chooses (every thread chooses the same, so a race is harmless).
+/// The lanes of the variant in use, 0 until the first call chooses (atomic: tests select variants
+/// while other threads run kernels; every variant gives the same bits, so which one a call sees does
+/// not matter, only that the read is whole).
 static long chosenLanes = 0;
 
 int vector_kernels_supported(long lanes) {
@@ -45,18 +47,19 @@ int vector_kernels_supported(long lanes) {
 }
 
 int vector_kernels_select(long lanes) {
-    if (lanes == 0) {
-        chosenLanes = vector_kernels_supported(16) ? 16 : vector_kernels_supported(8) ? 8 : 4;
-        return 1;
-    }
-    if (!vector_kernels_supported(lanes)) return 0;
-    chosenLanes = lanes;
+    if (lanes == 0) lanes = vector_kernels_supported(16) ? 16 : vector_kernels_supported(8) ? 8 : 4;
+    else if (!vector_kernels_supported(lanes)) return 0;
+    __atomic_store_n(&chosenLanes, lanes, __ATOMIC_RELAXED);
     return 1;
 }
 
 long vector_kernels_lanes(void) {
-    if (chosenLanes == 0) vector_kernels_select(0);
-    return chosenLanes;
+    long lanes = __atomic_load_n(&chosenLanes, __ATOMIC_RELAXED);
+    if (lanes == 0) {
+        vector_kernels_select(0);
+        lanes = __atomic_load_n(&chosenLanes, __ATOMIC_RELAXED);
+    }
+    return lanes;
 }
 
 void gru_forward_gates(long batch, long hidden, float *gates, float *candidate, const float *candidateBias,

@@ -13,7 +13,8 @@ char *openblas_get_corename(void);
 
 // What the CPU and the operating system support, from cpuid and xgetbv (so that it agrees with
 // what an emulator such as valgrind presents): bit 0 AVX, bit 1 AVX2, bit 2 FMA, bit 3 AVX-512 F,
-// BW, VL and DQ. 0 on other architectures.
+// BW, VL and DQ, bit 4 the rest of x86-64-v3 (BMI1, BMI2, LZCNT, MOVBE, F16C). 0 on other
+// architectures.
 #if defined(__x86_64__)
 #include <cpuid.h>
 static inline unsigned sweep_cpu_vector_features(void) {
@@ -25,11 +26,16 @@ static inline unsigned sweep_cpu_vector_features(void) {
     if ((xcr0_low & 6) != 6) return 0;                 // XMM and YMM state enabled
     if ((c >> 28) & 1) features |= 1;                  // AVX
     if ((c >> 12) & 1) features |= 4;                  // FMA
+    unsigned movbe = (c >> 22) & 1, f16c = (c >> 29) & 1, bmi1 = 0, bmi2 = 0, lzcnt = 0;
     if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
         if ((b >> 5) & 1) features |= 2;               // AVX2
+        bmi1 = (b >> 3) & 1;
+        bmi2 = (b >> 8) & 1;
         unsigned f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
         if (f && dq && bw && vl && (xcr0_low & 0xE6) == 0xE6) features |= 8;   // and opmask/ZMM state
     }
+    if (__get_cpuid(0x80000001, &a, &b, &c, &d)) lzcnt = (c >> 5) & 1;    // ABM/LZCNT
+    if (bmi1 && bmi2 && lzcnt && movbe && f16c) features |= 16;
     return features;
 }
 #else

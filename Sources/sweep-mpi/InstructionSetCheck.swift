@@ -10,8 +10,10 @@ enum InstructionSetCheck {
     /// the tests show the refusal on a machine that has AVX2.
     static let simulatedFeaturesVariable = "SWEEP_MPI_SIMULATED_CPU_FEATURES"
 
-    /// AVX2 (bit 1) and FMA (bit 2), what `-target-cpu haswell` lets the compiler use.
-    static let required: UInt32 = 2 | 4
+    /// What `-target-cpu haswell` lets the compiler use: AVX2 (bit 1), FMA (bit 2) and the rest of
+    /// x86-64-v3 (bit 4: BMI1, BMI2, LZCNT, MOVBE, F16C; every CPU with AVX2 and FMA has them, a
+    /// hypervisor may mask them).
+    static let required: UInt32 = 2 | 4 | 16
 
     /// Whether the kernels were compiled for x86-64-v3.
     static var kernelsRequireVectorISA: Bool {
@@ -36,7 +38,8 @@ enum InstructionSetCheck {
         }
         guard features & required != required else { return }
         if LaunchEnvironment.isRankZero {
-            let missing = [(2, "AVX2"), (4, "FMA")].filter { features & UInt32($0.0) == 0 }.map(\.1)
+            let missing = [(2, "AVX2"), (4, "FMA"), (16, "one of BMI1, BMI2, LZCNT, MOVBE and F16C")]
+                .filter { features & UInt32($0.0) == 0 }.map(\.1)
             let message = "sweep-mpi: error: this build's kernels are compiled for x86-64-v3 (AVX2 and FMA: Intel "
                 + "from Haswell, AMD from Zen), and this CPU or its operating system lacks \(missing.joined(separator: " and ")); "
                 + "rebuild for any x86-64 CPU with `SWEEP_MPI_PORTABLE=1 swift build -c release` in a clean "

@@ -65,9 +65,9 @@ extension EndToEnd {
             let workspace = Workspace()
             let sweep = try workspace.write("old-cpu.json", EngineSweep.text("old-cpu", #"{"seeds": 2}"#))
             let output = workspace.file("old-cpu.h5")
-            // Bit 0 alone: AVX without AVX2 and FMA, as on a Sandy Bridge.
+            // AVX and the rest of x86-64-v3 without AVX2 and FMA, as on a Sandy Bridge.
             let result = try Harness.run(ranks: 2, [sweep, "--output", output, "--progress", "none"],
-                                         environment: ["SWEEP_MPI_SIMULATED_CPU_FEATURES": "1"], program: Harness.sweepMPI)
+                                         environment: ["SWEEP_MPI_SIMULATED_CPU_FEATURES": "17"], program: Harness.sweepMPI)
             #if KERNELS_REQUIRE_X86_64_V3
             #expect(result.status == 78, "\(result.output)")
             let refusals = result.output.components(separatedBy: "this CPU or its operating system lacks AVX2 and FMA").count - 1
@@ -76,6 +76,23 @@ extension EndToEnd {
             #expect(!FileManager.default.fileExists(atPath: output))
             #else
             // A portable build runs anywhere.
+            #expect(result.status == 0, "\(result.output)")
+            #endif
+        }
+
+        /// AVX2 and FMA but a masked BMI2 (a hypervisor can hide one of x86-64-v3's scalar extensions):
+        /// refused as well, naming what is missing.
+        @Test func aCPUWithoutTheRestOfX86_64V3IsRefused() throws {
+            let workspace = Workspace()
+            let sweep = try workspace.write("masked.json", EngineSweep.text("masked", #"{"seeds": 1}"#))
+            let output = workspace.file("masked.h5")
+            let result = try Harness.run(ranks: 1, [sweep, "--output", output, "--progress", "none"],
+                                         environment: ["SWEEP_MPI_SIMULATED_CPU_FEATURES": "7"], program: Harness.sweepMPI)
+            #if KERNELS_REQUIRE_X86_64_V3
+            #expect(result.status == 78, "\(result.output)")
+            #expect(result.output.contains("lacks one of BMI1, BMI2, LZCNT, MOVBE and F16C"), "\(result.output)")
+            #expect(!FileManager.default.fileExists(atPath: output))
+            #else
             #expect(result.status == 0, "\(result.output)")
             #endif
         }

@@ -1,6 +1,7 @@
-// The body of one variant of the gate kernels. VectorKernels.c includes it once per variant with
-// LANES (4, 8, 16), NAME(x) (x with the variant's suffix) and TARGET (the function attribute
-// that lets the compiler use the variant's instructions) defined. Every helper carries TARGET
+// The body of one variant of the vector kernels (the GRU's gate steps, the Double tanh).
+// VectorKernels.c includes it once per variant with LANES (Float lanes: 4, 8, 16), NAME(x) (x with
+// the variant's suffix) and TARGET (the function attribute that lets the compiler use the variant's
+// instructions) defined. Every helper carries TARGET
 // too: a function can only be inlined into one compiled for the same instructions.
 
 typedef float NAME(vf) __attribute__((ext_vector_type(LANES)));

@@ -62,43 +62,32 @@ long vector_kernels_lanes(void) {
     return lanes;
 }
 
+/// Calls the variant of `name` in use with the arguments that follow.
+#if defined(__x86_64__)
+#define DISPATCH(name, ...)                                           \
+    switch (vector_kernels_lanes()) {                                 \
+    case 16: name##_16(__VA_ARGS__); return;                          \
+    case 8: name##_8(__VA_ARGS__); return;                            \
+    default: name##_4(__VA_ARGS__); return;                           \
+    }
+#else
+#define DISPATCH(name, ...) name##_4(__VA_ARGS__);
+#endif
+
 void gru_forward_gates(long batch, long hidden, float *gates, float *candidate, const float *candidateBias,
                        const float *previous, float *next, const float *upcomingGates, const float *upcomingCandidate) {
-#define ARGUMENTS batch, hidden, gates, candidate, candidateBias, previous, next, upcomingGates, upcomingCandidate
-    switch (vector_kernels_lanes()) {
-#if defined(__x86_64__)
-    case 16: gru_forward_gates_16(ARGUMENTS); return;
-    case 8: gru_forward_gates_8(ARGUMENTS); return;
-#endif
-    default: gru_forward_gates_4(ARGUMENTS);
-    }
-#undef ARGUMENTS
+    DISPATCH(gru_forward_gates, batch, hidden, gates, candidate, candidateBias, previous, next, upcomingGates,
+             upcomingCandidate)
 }
 
 void gru_backward_gates(long batch, long hidden, const float *gates, const float *candidate,
                         const float *previous, const float *current, const float *outside, float *dPrevious,
                         float *dRecurrent, float *dInput, float *biasPartial, double *biasTotal) {
-#define ARGUMENTS batch, hidden, gates, candidate, previous, current, outside, dPrevious, dRecurrent, dInput, \
-                  biasPartial, biasTotal
-    switch (vector_kernels_lanes()) {
-#if defined(__x86_64__)
-    case 16: gru_backward_gates_16(ARGUMENTS); return;
-    case 8: gru_backward_gates_8(ARGUMENTS); return;
-#endif
-    default: gru_backward_gates_4(ARGUMENTS);
-    }
-#undef ARGUMENTS
+    DISPATCH(gru_backward_gates, batch, hidden, gates, candidate, previous, current, outside, dPrevious, dRecurrent,
+             dInput, biasPartial, biasTotal)
 }
 
-void tanh_double(double *x, const double *bias, long count) {
-    switch (vector_kernels_lanes()) {
-#if defined(__x86_64__)
-    case 16: tanh_double_16(x, bias, count); return;
-    case 8: tanh_double_8(x, bias, count); return;
-#endif
-    default: tanh_double_4(x, bias, count);
-    }
-}
+void tanh_double(double *x, const double *bias, long count) { DISPATCH(tanh_double, x, bias, count) }
 
 void rows_set_bias(long rows, long columns, float *x, const float *bias) {
     for (long i = 0; i < rows; i++) memcpy(x + i * columns, bias, (size_t)columns * sizeof(float));

@@ -61,19 +61,26 @@ extension EndToEnd {
     /// SWEEP_MPI_SIMULATED_CPU_FEATURES) every rank exits with 78 before any kernel or MPI runs,
     /// rank 0 says why once, and no results file is created.
     @Suite struct InstructionSet {
-        @Test func aCPUWithoutAVX2IsRefusedOnEveryRankBeforeAnythingRuns() throws {
+        /// A sweep run on `ranks` ranks with the CPU's feature word replaced by `features`; whether its
+        /// results file exists afterwards.
+        func run(features: String, ranks: Int) throws -> (result: Harness.Result, wroteResults: Bool) {
             let workspace = Workspace()
-            let sweep = try workspace.write("old-cpu.json", EngineSweep.text("old-cpu", #"{"seeds": 2}"#))
-            let output = workspace.file("old-cpu.h5")
+            let sweep = try workspace.write("cpu.json", EngineSweep.text("cpu", #"{"seeds": 2}"#))
+            let output = workspace.file("cpu.h5")
+            let result = try Harness.run(ranks: ranks, [sweep, "--output", output, "--progress", "none"],
+                                         environment: ["SWEEP_MPI_SIMULATED_CPU_FEATURES": features], program: Harness.sweepMPI)
+            return (result, FileManager.default.fileExists(atPath: output))
+        }
+
+        @Test func aCPUWithoutAVX2IsRefusedOnEveryRankBeforeAnythingRuns() throws {
             // AVX and the rest of x86-64-v3 without AVX2 and FMA, as on a Sandy Bridge.
-            let result = try Harness.run(ranks: 2, [sweep, "--output", output, "--progress", "none"],
-                                         environment: ["SWEEP_MPI_SIMULATED_CPU_FEATURES": "17"], program: Harness.sweepMPI)
+            let (result, wroteResults) = try run(features: "17", ranks: 2)
             #if KERNELS_REQUIRE_X86_64_V3
             #expect(result.status == 78, "\(result.output)")
             let refusals = result.output.components(separatedBy: "this CPU or its operating system lacks AVX2 and FMA").count - 1
             #expect(refusals == 1, "\(result.output)")
             #expect(result.output.contains("SWEEP_MPI_PORTABLE=1"), "\(result.output)")
-            #expect(!FileManager.default.fileExists(atPath: output))
+            #expect(!wroteResults)
             #else
             // A portable build runs anywhere.
             #expect(result.status == 0, "\(result.output)")
@@ -83,15 +90,11 @@ extension EndToEnd {
         /// AVX2 and FMA but a masked BMI2 (a hypervisor can hide one of x86-64-v3's scalar extensions):
         /// refused as well, naming what is missing.
         @Test func aCPUWithoutTheRestOfX86_64V3IsRefused() throws {
-            let workspace = Workspace()
-            let sweep = try workspace.write("masked.json", EngineSweep.text("masked", #"{"seeds": 1}"#))
-            let output = workspace.file("masked.h5")
-            let result = try Harness.run(ranks: 1, [sweep, "--output", output, "--progress", "none"],
-                                         environment: ["SWEEP_MPI_SIMULATED_CPU_FEATURES": "7"], program: Harness.sweepMPI)
+            let (result, wroteResults) = try run(features: "7", ranks: 1)
             #if KERNELS_REQUIRE_X86_64_V3
             #expect(result.status == 78, "\(result.output)")
             #expect(result.output.contains("lacks one of BMI1, BMI2, LZCNT, MOVBE and F16C"), "\(result.output)")
-            #expect(!FileManager.default.fileExists(atPath: output))
+            #expect(!wroteResults)
             #else
             #expect(result.status == 0, "\(result.output)")
             #endif

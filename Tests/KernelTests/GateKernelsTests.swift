@@ -84,13 +84,15 @@ import Testing
         let bias = [Float](repeating: 0, count: h), previous = [Float](repeating: 0.25, count: batch * h)
         var next = [Float](repeating: 0, count: batch * h)
         gru_forward_gates(batch, h, &gates, &candidate, bias, previous, &next, nil, nil)
+        // The Swift kernels' σ (the LSTM's gates, on a zero bias) and tanh; n's input plus r · 0
+        // turns −0 into +0 as the zero bias does.
         var expected = inputs
+        let zeros = [Float](repeating: 0, count: 2 * h)
         for b in 0..<batch {
             expected.withUnsafeMutableBufferPointer { e in
                 let row = e.baseAddress! + b * 3 * h
-                sigmoidInPlace(row, count: 2 * h)
-                for j in 0..<h { row[2 * h + j] += 0 }   // n's input plus r · 0 (−0 becomes +0)
-                fastTanh(row + 2 * h, count: h)
+                GateActivation.sigmoid(row, bias: zeros, count: 2 * h)
+                GateActivation.tanh(row + 2 * h, bias: zeros, count: h)
             }
         }
         let mismatches = Self.differing(gates, expected)

@@ -3,6 +3,13 @@ import Testing
 @testable import Kernels
 
 @Suite struct VectorMathTests {
+    /// x <- σ(x) as the gates compute it (the LSTM's, on a zero bias; the GRU's C kernels give the
+    /// same bits, GateKernelsTests).
+    func sigmoidInPlace(_ x: inout [Float], count: Int) {
+        let zeros = [Float](repeating: 0, count: count)
+        x.withUnsafeMutableBufferPointer { GateActivation.sigmoid($0.baseAddress!, bias: zeros, count: count) }
+    }
+
     @Test func exponentialAndSigmoidAreAccurateToFloatPrecision() {
         var values: [Float] = stride(from: -90.0, through: 90.0, by: 0.0137).map { Float($0) }
         values += [0, -0.0, 1e-30, 88, -87.3, 0.5, -0.5]

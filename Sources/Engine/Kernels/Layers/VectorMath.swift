@@ -1,47 +1,8 @@
 import Foundation
 
-/// Vectorised exponential, logistic function and hyperbolic tangent for the gated recurrences: a
-/// GRU evaluates 2·B·H sigmoids and B·H tangents per step, and libm's scalar functions would cost
-/// as much as the matrix products. Every function takes 8 lanes at a time; `Lanes` loads and
-/// stores a tail shorter than 8 through a zero-padded vector.
-
-/// Loads and stores of 8 lanes at any offset; a tail of fewer than 8 entries goes through a
-/// zero-padded vector.
-public enum Lanes {
-    public typealias V = SIMD8<Float>
-
-    @inline(__always)
-    public static func load(_ p: UnsafePointer<Float>, _ i: Int, count: Int) -> V {
-        if i + 8 <= count { return UnsafeRawPointer(p + i).loadUnaligned(as: V.self) }
-        var v = V(repeating: 0)
-        for j in i..<count { v[j - i] = p[j] }
-        return v
-    }
-
-    @inline(__always)
-    public static func store(_ v: V, _ p: UnsafeMutablePointer<Float>, _ i: Int, count: Int) {
-        if i + 8 <= count { UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: V.self); return }
-        for j in i..<count { p[j] = v[j - i] }
-    }
-}
-
-/// σ(x) = ½ + ½ tanh(x/2) of 8 lanes, on the kernels' tanh (within 1 ulp; a saturated gate keeps
-/// the slope Float32 gives it).
-@inline(__always)
-public func sigmoid(_ v: SIMD8<Float>) -> SIMD8<Float> {
-    let half = SIMD8<Float>(repeating: 0.5)
-    return half + half * tanhVector(half * v)
-}
-
-/// x <- σ(x), count entries, 8 lanes at a time (not inlined, so that the vector arithmetic is inlined into its loop).
-@inline(never)
-public func sigmoidInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    var i = 0
-    while i < count {
-        Lanes.store(sigmoid(Lanes.load(x, i, count: count)), x, i, count: count)
-        i += 8
-    }
-}
+/// Vectorised exponential for the analyses' rates: libm's scalar expf would cost as much as the
+/// products around it. (The GRU's σ and tanh are CVectorKernels'; the other layers' are
+/// Activation.swift's and LSTM's GateActivation, on the same tanhVector.)
 
 /// x <- e^x, count entries (inputs clamped to [−87.3, 88]; below that the result is 0).
 @inline(never)

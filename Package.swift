@@ -42,7 +42,7 @@ let package = Package(
         // Elementwise kernels in C (the GRU's gates, a Double tanh), compiled for SSE2, AVX2 and
         // AVX-512 and chosen at run time (Swift compiles a module for one instruction set only). No
         // fused multiply-adds: every variant gives the same bits.
-        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-ffp-contract=off", "-fno-fast-math"])]),
+        .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-ffp-contract=off", "-fno-fast-math", "-Wno-psabi"])]),
         .target(name: "Kernels", dependencies: ["CBLAS", "CVectorKernels"], path: "Sources/Engine/Kernels", swiftSettings: vectorISA),
         .target(name: "Engine", dependencies: ["Kernels", "Values"], path: "Sources/Engine", exclude: ["Kernels"],
                 swiftSettings: vectorISA),

@@ -9,6 +9,7 @@
 #define NAME(x) x##_4
 #define TARGET
 #include "GatesBody.h"
+#include "FactorisationBody.h"
 #undef LANES
 #undef NAME
 #undef TARGET
@@ -18,6 +19,7 @@
 #define NAME(x) x##_8
 #define TARGET __attribute__((target("avx2")))
 #include "GatesBody.h"
+#include "FactorisationBody.h"
 #undef LANES
 #undef NAME
 #undef TARGET
@@ -26,6 +28,7 @@
 #define NAME(x) x##_16
 #define TARGET __attribute__((target("avx512f")))
 #include "GatesBody.h"
+#include "FactorisationBody.h"
 #undef LANES
 #undef NAME
 #undef TARGET
@@ -70,8 +73,15 @@ long vector_kernels_lanes(void) {
     case 8: name##_8(__VA_ARGS__); return;                            \
     default: name##_4(__VA_ARGS__); return;                           \
     }
+#define DISPATCH_RESULT(name, ...)                                    \
+    switch (vector_kernels_lanes()) {                                 \
+    case 16: return name##_16(__VA_ARGS__);                           \
+    case 8: return name##_8(__VA_ARGS__);                             \
+    default: return name##_4(__VA_ARGS__);                            \
+    }
 #else
 #define DISPATCH(name, ...) name##_4(__VA_ARGS__);
+#define DISPATCH_RESULT(name, ...) return name##_4(__VA_ARGS__);
 #endif
 
 void gru_forward_gates(long batch, long hidden, float *gates, float *candidate, const float *candidateBias,
@@ -88,6 +98,11 @@ void gru_backward_gates(long batch, long hidden, const float *gates, const float
 }
 
 void tanh_double(double *x, const double *bias, long count) { DISPATCH(tanh_double, x, bias, count) }
+
+int cholesky_qr2(long m, long n, const double *a, const float *singleA, double *q, float *singleQ,
+                 double *rDiagonal, double *gram) {
+    DISPATCH_RESULT(cholesky_qr2, m, n, a, singleA, q, singleQ, rDiagonal, gram)
+}
 
 void rows_set_bias(long rows, long columns, float *x, const float *bias) {
     for (long i = 0; i < rows; i++) memcpy(x + i * columns, bias, (size_t)columns * sizeof(float));

@@ -31,14 +31,14 @@ struct BenchLatent: ParsableCommand {
         if let gateLanes, ![4, 8, 16].contains(gateLanes) {
             throw ValidationError("--gate-lanes must be 4, 8 or 16, not \(gateLanes)")
         }
-        if let gateLanes, !GateKernels.supports(lanes: gateLanes) {
-            throw ValidationError("--gate-lanes \(gateLanes): this CPU has no \(GateKernels.instructionSet(lanes: gateLanes))")
+        if let gateLanes, !VectorKernels.supports(lanes: gateLanes) {
+            throw ValidationError("--gate-lanes \(gateLanes): this CPU has no \(VectorKernels.instructionSet(lanes: gateLanes))")
         }
     }
 
     func run() throws {
         BLAS.useSingleThread()
-        GateKernels.select(lanes: gateLanes)
+        VectorKernels.select(lanes: gateLanes)
         print("OpenBLAS: \(BLAS.configuration)")
         print(openBLASCoreLine())
         let peak = Self.sgemmGFLOPs(size: 1000)

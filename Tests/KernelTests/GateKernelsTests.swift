@@ -25,8 +25,8 @@ import Testing
 
     /// One forward and one backward step with the variant of `lanes` lanes.
     static func pass(lanes: Int, batch: Int, hidden h: Int) -> Pass {
-        #expect(GateKernels.select(lanes: lanes))
-        defer { GateKernels.select(lanes: nil) }
+        #expect(VectorKernels.select(lanes: lanes))
+        defer { VectorKernels.select(lanes: nil) }
         var gates = preactivations(batch * 3 * h, seed: 1), candidate = preactivations(batch * h, seed: 2)
         let bias = preactivations(h, seed: 3), previous = preactivations(batch * h, seed: 4).map { tanh($0) }
         var next = [Float](repeating: .nan, count: batch * h)
@@ -51,7 +51,7 @@ import Testing
         let reference = Self.pass(lanes: 4, batch: batch, hidden: hidden)
         #expect(reference.next.allSatisfy { !$0.isNaN } && reference.biasTotal.allSatisfy { $0.isFinite })
         var compared = [4]
-        for lanes in [8, 16] where GateKernels.supports(lanes: lanes) {
+        for lanes in [8, 16] where VectorKernels.supports(lanes: lanes) {
             let other = Self.pass(lanes: lanes, batch: batch, hidden: hidden)
             #expect(Self.differing(other.gates, reference.gates) == 0, "gates, \(lanes) lanes")
             #expect(Self.differing(other.candidate, reference.candidate) == 0, "candidate, \(lanes) lanes")
@@ -65,19 +65,19 @@ import Testing
         #if arch(x86_64)
         #expect(compared.contains(8))
         #endif
-        #expect(GateKernels.lanes == compared.max()!, "the widest variant is the default")
+        #expect(VectorKernels.lanes == compared.max()!, "the widest variant is the default")
     }
 
     /// With W_hn h = b_hn = 0 the gates are σ of the r and z inputs and tanh of the n input: the
     /// Swift kernels' functions, bit for bit, over every branch.
     @Test(arguments: [4, 8, 16])
     func gatesAreTheSwiftKernelsFunctions(lanes: Int) {
-        guard GateKernels.supports(lanes: lanes) else {
-            #expect(lanes == 16 || !GateKernels.supports(lanes: 8))   // only AVX-512 may be missing here
+        guard VectorKernels.supports(lanes: lanes) else {
+            #expect(lanes == 16 || !VectorKernels.supports(lanes: 8))   // only AVX-512 may be missing here
             return
         }
-        #expect(GateKernels.select(lanes: lanes))
-        defer { GateKernels.select(lanes: nil) }
+        #expect(VectorKernels.select(lanes: lanes))
+        defer { VectorKernels.select(lanes: nil) }
         let batch = 50, h = 41
         let inputs = Self.preactivations(batch * 3 * h, seed: 7)
         var gates = inputs, candidate = [Float](repeating: 0, count: batch * h)
@@ -114,11 +114,11 @@ import Testing
     @Test func doubleTanhIsWithinTwoUlp() {
         let arguments = Self.tanhArguments()
         var worst = 0.0, worstArgument = 0.0
-        for lanes in [4, 8, 16] where GateKernels.supports(lanes: lanes) {
-            #expect(GateKernels.select(lanes: lanes))
+        for lanes in [4, 8, 16] where VectorKernels.supports(lanes: lanes) {
+            #expect(VectorKernels.select(lanes: lanes))
             var values = arguments
             tanh_double(&values, nil, values.count)
-            GateKernels.select(lanes: nil)
+            VectorKernels.select(lanes: nil)
             for (x, y) in zip(arguments, values) {
                 let reference = Double(tanhl(Float80(x)))
                 let error = abs(y - reference) / max(reference.ulp, Double.leastNormalMagnitude)
@@ -135,8 +135,8 @@ import Testing
     @Test func doubleTanhGivesTheSameBitsOnEveryVariant() {
         let arguments = Self.tanhArguments(), bias = arguments.reversed().map { $0 * 0.1 }
         var results: [[UInt64]] = []
-        for lanes in [4, 8, 16] where GateKernels.supports(lanes: lanes) {
-            #expect(GateKernels.select(lanes: lanes))
+        for lanes in [4, 8, 16] where VectorKernels.supports(lanes: lanes) {
+            #expect(VectorKernels.select(lanes: lanes))
             for count in [arguments.count, 7, 1] {   // with tails of every length
                 var values = Array(arguments.prefix(count))
                 tanh_double(&values, Array(bias.prefix(count)), count)
@@ -147,7 +147,7 @@ import Testing
                     return one[0].bitPattern
                 }, "\(lanes) lanes, \(count) values")
             }
-            GateKernels.select(lanes: nil)
+            VectorKernels.select(lanes: nil)
         }
         #expect(results.count >= 2)
         #expect(results.allSatisfy { $0 == results[0] })

@@ -1,9 +1,9 @@
 #ifndef CVECTORKERNELS_H
 #define CVECTORKERNELS_H
-/// Elementwise kernels of the hot loops, compiled three times (SSE2, AVX2, AVX-512: 4, 8 and 16
-/// Float lanes) and chosen once at run time by what the CPU has: the GRU's gate steps and a Double
-/// tanh. Swift cannot compile a function for an instruction set beyond its module's, so the widest
-/// variant lives here. Every variant does the same IEEE operations on every element, in the same
+/// Vector kernels of the hot loops, compiled three times (SSE2, AVX2, AVX-512: 4, 8 and 16 Float
+/// lanes) and chosen once at run time by what the CPU has: the GRU's gate steps, a Double tanh and a
+/// CholeskyQR2. Swift cannot compile a function for an instruction set beyond its module's, so the
+/// widest variant lives here. Every variant does the same IEEE operations on every element, in the same
 /// order, without fused multiply-adds (-ffp-contract=off): the results are bit-identical whichever
 /// runs. The gates are bit-identical to the Swift kernels they replaced (Kernels' tanhVector and
 /// expVector).
@@ -40,6 +40,17 @@ void gru_backward_gates(long batch, long hidden, const float *gates, const float
 /// x <- tanh(x + bias) in Double (bias [count] or NULL), within 2 ulp, the same bits on every variant
 /// (2, 4 or 8 lanes): glibc's formulas on a vectorised e^y − 1.
 void tanh_double(double *x, const double *bias, long count);
+
+/// CholeskyQR2 of Z [m, n] (column j at j m) in Double: twice G = QᵀQ, G = RᵀR (Cholesky), Q ← Q R⁻¹,
+/// with 8-lane partial sums in a fixed order (the same bits on every variant). Z is `a` (Double) or,
+/// when `singleA` is not NULL, `singleA` (Float); q [m, n] <- Q (q may be a); singleQ [m, n] or NULL
+/// <- Float(Q) (it may be singleA); rDiagonal [n] <- diag(R2 R1) > 0; gram [n, n] is workspace.
+/// Returns 1, or 0 where a column is numerically in the span of the ones before it (R_jj below 3e-8
+/// of the column's norm, so that the Gram matrix's rounding would decide it) or a value is not finite:
+/// factor it otherwise then. On failure q is undefined, and singleQ and a are untouched unless they
+/// alias q.
+int cholesky_qr2(long m, long n, const double *a, const float *singleA, double *q, float *singleQ,
+                 double *rDiagonal, double *gram);
 
 /// Every row of x [rows, columns] <- bias [columns] (the gate biases under a product).
 void rows_set_bias(long rows, long columns, float *x, const float *bias);

@@ -27,7 +27,7 @@ func openBLASCoreLine() -> String {
     let supported = OpenBLASCore.InstructionSet.detected
     return "OpenBLAS core \(core.name) (\(core.note)); this CPU has \(supported.name); "
         + "sweep-mpi's kernels built for \(InstructionSetCheck.kernelsBuiltFor), the GRU's gates run "
-        + "\(GateKernels.summary), chosen at run time"
+        + "\(VectorKernels.summary), chosen at run time"
 }
 
 extension FarrellConfig {

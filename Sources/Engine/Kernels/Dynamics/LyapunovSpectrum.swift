@@ -278,13 +278,18 @@ public final class LyapunovSpectrum {
                 // J_g Q_g over the steps since the last factorisation, column-major [N, k], factored in
                 // place into Q (and diag R): CholeskyQR2, or Householder where a direction is nearly
                 // annihilated (CholeskyQR's Gram matrix is then numerically singular).
-                let image = current + (group + g * k) * n
-                if single { for index in 0..<(n * k) { image[index] = Double(singleBases[g * k * n + index]) } }
-                imageCopy.update(from: image, count: n * k)
-                if !LAPACK.choleskyQR(image, m: n, n: k, rDiagonal: rDiagonal, gram: gram) {
-                    image.update(from: imageCopy, count: n * k)
-                    try LAPACK.reducedQR(image, m: n, n: k, rDiagonal: rDiagonal, workspace: qrWorkspace)
+                // Float bases are factored from Float into Double and written back to Float in the one call.
+                let image = current + (group + g * k) * n, singleBasis = singleBases + g * k * n
+                let factored: Bool
+                if single {
+                    factored = CholeskyQR.factor(single: singleBasis, into: image, m: n, n: k, rDiagonal: rDiagonal, gram: gram)
+                    if !factored { for index in 0..<(n * k) { image[index] = Double(singleBasis[index]) } }
+                } else {
+                    imageCopy.update(from: image, count: n * k)
+                    factored = CholeskyQR.factor(image, m: n, n: k, rDiagonal: rDiagonal, gram: gram)
+                    if !factored { image.update(from: imageCopy, count: n * k) }
                 }
+                if !factored { try LAPACK.reducedQR(image, m: n, n: k, rDiagonal: rDiagonal, workspace: qrWorkspace) }
                 var largestLog = -Double.infinity, smallestLog = Double.infinity
                 for j in 0..<k {
                     let r = rDiagonal[j]
@@ -307,7 +312,7 @@ public final class LyapunovSpectrum {
                 // Over the first steps the basis turns towards the Lyapunov vectors and neither estimate
                 // is reliable yet: the interval stays at its smallest.
                 spreads[g] = spread
-                if single { for index in 0..<(n * k) { singleBases[g * k * n + index] = Float(image[index]) } }
+                if single && !factored { for index in 0..<(n * k) { singleBasis[index] = Float(image[index]) } }
                 let affordable = spread > 0 ? (single ? 6.64 : 13.29) / spread : Double(largest)
                 intervals[g] = step < 32 ? smallest : affordable >= Double(largest) ? largest : max(smallest, Int(affordable))
                 lastFactorised[g] = step

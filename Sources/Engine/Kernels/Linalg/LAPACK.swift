@@ -183,31 +183,6 @@ extension LAPACK {
         if info != 0 { throw LinearAlgebraError(routine: "dorgqr", info: info) }
     }
 
-    /// Reduced QR of a well-conditioned tall column-major m x n matrix (n small) by CholeskyQR2: twice
-    /// G = AᵀA, R = chol(G), A ← A R⁻¹ (the second pass restores orthogonality to machine precision).
-    /// Six BLAS/LAPACK calls instead of LAPACK's 4n level-2 calls. Returns false, with `a` unusable,
-    /// when a Cholesky factorisation breaks down (cond(A) beyond about 1e8: a direction the map nearly
-    /// annihilated); the caller then needs Householder (`reducedQR`). `gram` has room for n x n.
-    /// On success `a` holds Q and `rDiagonal` [n] the diagonal of R = R₂ R₁.
-    public static func choleskyQR(_ a: UnsafeMutablePointer<Double>, m: Int, n: Int, rDiagonal: UnsafeMutablePointer<Double>,
-                                  gram: UnsafeMutablePointer<Double>) -> Bool {
-        var order = Int32(n), info: Int32 = 0
-        var upper = CChar(UInt8(ascii: "U"))
-        for pass in 0..<2 {
-            // G = AᵀA (upper triangle, column-major), R = chol(G) upper, A ← A R⁻¹.
-            cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, order, Int32(m), 1, a, Int32(m), 0, gram, order)
-            dpotrf_(&upper, &order, gram, &order, &info)
-            if info != 0 { return false }
-            for j in 0..<n {
-                let diagonal = gram[j * n + j]
-                guard diagonal > 0, diagonal.isFinite else { return false }
-                rDiagonal[j] = pass == 0 ? diagonal : rDiagonal[j] * diagonal
-            }
-            cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, Int32(m), order, 1, gram, order, a, Int32(m))
-        }
-        return true
-    }
-
     /// `symmetricEigen(_:n:)` without allocation. `a` must hold the full symmetric matrix (LAPACK reads
     /// the column-major upper triangle, i.e. the row-major lower one). On return `a` holds the eigenvectors
     /// (eigenvector k is a[k*n ..< (k+1)*n]) and `eigenvalues` [n] the eigenvalues in ascending order.

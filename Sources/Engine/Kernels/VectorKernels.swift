@@ -1,9 +1,9 @@
 import CVectorKernels
 
-/// The elementwise kernels of CVectorKernels (the GRU's gates, the Lyapunov analysis's Double tanh):
-/// the same arithmetic compiled for 4, 8 and 16 Float lanes, the widest the CPU runs chosen at the
-/// first call. Every variant gives the same bits.
-public enum GateKernels {
+/// Which variant of CVectorKernels runs (the GRU's gates, the Lyapunov analysis's Double tanh and
+/// CholeskyQR2): the same arithmetic compiled for 4, 8 and 16 Float lanes, the widest the CPU runs
+/// chosen at the first call. Every variant gives the same bits.
+public enum VectorKernels {
     /// Lanes of the variant in use.
     public static var lanes: Int { vector_kernels_lanes() }
 

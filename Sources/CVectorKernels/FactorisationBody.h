@@ -25,28 +25,50 @@ static inline TARGET double NAME(sum8)(v8 v) {
     return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
 }
 
+/// Rows r ..< r + 8 of a column, all inside it.
+static inline TARGET v8 NAME(full8)(const double *column, long r) {
+    v8 v;
+    memcpy(&v, column + r, sizeof v);
+    return v;
+}
+
+/// gram[i0 ..< i0 + WIDTH] <- the dot products of columns i0 ..< i0 + WIDTH with `b` (m rows each):
+/// 8-lane partial sums over the full chunks, then the tail chunk, then the lanes in sum8's order.
+#define DOTS(WIDTH)                                                                                   \
+    {                                                                                                 \
+        v8 s[WIDTH];                                                                                  \
+        for (long w = 0; w < WIDTH; w++) s[w] = 0.0;                                                  \
+        long r = 0;                                                                                   \
+        for (; r + 8 <= m; r += 8) {                                                                  \
+            v8 x = NAME(full8)(b, r);                                                                 \
+            for (long w = 0; w < WIDTH; w++) s[w] = s[w] + NAME(full8)(a + w * m, r) * x;             \
+        }                                                                                             \
+        if (r < m) {                                                                                  \
+            v8 x = NAME(load8)(b, r, m);                                                              \
+            for (long w = 0; w < WIDTH; w++) s[w] = s[w] + NAME(load8)(a + w * m, r, m) * x;          \
+        }                                                                                             \
+        for (long w = 0; w < WIDTH; w++) out[w] = NAME(sum8)(s[w]);                                   \
+    }
+
+static TARGET void NAME(dots)(long m, const double *a, long width, const double *b, double *out) {
+    switch (width) {
+    case 4: DOTS(4) break;
+    case 3: DOTS(3) break;
+    case 2: DOTS(2) break;
+    default: DOTS(1) break;
+    }
+}
+#undef DOTS
+
 /// One CholeskyQR pass on q [m, n] (column j at q + j m): G = QᵀQ (upper triangle, column-major
 /// [n, n]), G = RᵀR (R upper, in `gram`), Q ← Q R⁻¹; rDiagonal[j] ← R_jj (first pass) or times it.
 /// 0, before Q changes, where a column is numerically in the span of the ones before it (R_jj below
 /// 3e-8 of its norm) or a value is not finite.
 static TARGET int NAME(cholesky_qr_pass)(long m, long n, double *q, double *rDiagonal, double *gram, int first) {
-    // G's column j: the dot products of columns 0...j with column j, four at a time (independent sums).
+    // G's column j: the dot products of columns 0...j with column j, up to four at a time.
     for (long j = 0; j < n; j++) {
-        const double *qj = q + j * m;
         for (long i0 = 0; i0 <= j; i0 += 4) {
-            long width = j + 1 - i0 < 4 ? j + 1 - i0 : 4;
-            v8 s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
-            for (long r = 0; r < m; r += 8) {
-                v8 b = NAME(load8)(qj, r, m);
-                s0 = s0 + NAME(load8)(q + i0 * m, r, m) * b;
-                if (width > 1) s1 = s1 + NAME(load8)(q + (i0 + 1) * m, r, m) * b;
-                if (width > 2) s2 = s2 + NAME(load8)(q + (i0 + 2) * m, r, m) * b;
-                if (width > 3) s3 = s3 + NAME(load8)(q + (i0 + 3) * m, r, m) * b;
-            }
-            gram[i0 + j * n] = NAME(sum8)(s0);
-            if (width > 1) gram[i0 + 1 + j * n] = NAME(sum8)(s1);
-            if (width > 2) gram[i0 + 2 + j * n] = NAME(sum8)(s2);
-            if (width > 3) gram[i0 + 3 + j * n] = NAME(sum8)(s3);
+            NAME(dots)(m, q + i0 * m, j + 1 - i0 < 4 ? j + 1 - i0 : 4, q + j * m, gram + i0 + j * n);
         }
     }
     // Cholesky, column by column: R_ij = (G_ij − Σ_{p<i} R_pi R_pj) / R_ii, R_jj = √(G_jj − Σ_{p<j} R_pj²).
@@ -65,13 +87,29 @@ static TARGET int NAME(cholesky_qr_pass)(long m, long n, double *q, double *rDia
         gram[j + j * n] = pivot;
         rDiagonal[j] = first ? pivot : rDiagonal[j] * pivot;
     }
-    // Q ← Q R⁻¹, column j = (q_j − Σ_{i<j} R_ij q_i) / R_jj over the columns already solved, 8 rows at a time.
+    // Q ← Q R⁻¹, column j = (q_j − Σ_{i<j} R_ij q_i) / R_jj over the columns already solved: 32 rows
+    // at a time (four independent chains of subtractions), then the rest 8 at a time.
     for (long j = 0; j < n; j++) {
         double *qj = q + j * m;
-        double inverse = 1.0 / gram[j + j * n];
-        for (long r = 0; r < m; r += 8) {
+        const double *rj = gram + j * n;
+        double inverse = 1.0 / rj[j];
+        long r = 0;
+        for (; r + 32 <= m; r += 32) {
+            v8 v0 = NAME(full8)(qj, r), v1 = NAME(full8)(qj, r + 8), v2 = NAME(full8)(qj, r + 16), v3 = NAME(full8)(qj, r + 24);
+            for (long i = 0; i < j; i++) {
+                const double *qi = q + i * m;
+                v0 = v0 - rj[i] * NAME(full8)(qi, r);
+                v1 = v1 - rj[i] * NAME(full8)(qi, r + 8);
+                v2 = v2 - rj[i] * NAME(full8)(qi, r + 16);
+                v3 = v3 - rj[i] * NAME(full8)(qi, r + 24);
+            }
+            v0 = v0 * inverse; v1 = v1 * inverse; v2 = v2 * inverse; v3 = v3 * inverse;
+            memcpy(qj + r, &v0, sizeof v0); memcpy(qj + r + 8, &v1, sizeof v1);
+            memcpy(qj + r + 16, &v2, sizeof v2); memcpy(qj + r + 24, &v3, sizeof v3);
+        }
+        for (; r < m; r += 8) {
             v8 v = NAME(load8)(qj, r, m);
-            for (long i = 0; i < j; i++) v = v - gram[i + j * n] * NAME(load8)(q + i * m, r, m);
+            for (long i = 0; i < j; i++) v = v - rj[i] * NAME(load8)(q + i * m, r, m);
             NAME(store8)(v * inverse, qj, r, m);
         }
     }

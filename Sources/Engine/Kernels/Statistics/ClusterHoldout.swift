@@ -143,11 +143,8 @@ public final class ClusterHoldout {
         let d = layer.columns
         for position in 0..<layer.rows {
             let source = layer.base + sampleOrder[position] * layer.rowStride, target = design + position * d
-            for j in 0..<d {
-                let value = source[j]
-                guard value.isFinite else { return false }
-                target[j] = Double(value)
-            }
+            if firstNonFinite(source, count: d) != nil { return false }
+            for j in 0..<d { target[j] = Double(source[j]) }
         }
         return true
     }

@@ -241,11 +241,8 @@ public final class LogisticRegression {
         let width = d + 1
         for i in 0..<n {
             let source = features + i * d, row = augmented + i * width
-            for j in 0..<d {
-                let value = source[j]
-                try require(value.isFinite, "features[\(i), \(j)]", value, "must be finite")
-                row[j] = value
-            }
+            if let j = firstNonFinite(source, count: d) { try require(false, "features[\(i), \(j)]", source[j], "must be finite") }
+            row.update(from: source, count: d)
             row[d] = 1
         }
         return Problem(samples: n, featureCount: d, classes: classes, inverseRegularization: inverseRegularization)

@@ -53,13 +53,15 @@ import Testing
         for (a, b) in zip(analytic, reference) { #expect(abs(a - b) < 1e-6 * max(1, abs(b))) }
     }
 
-    /// A warm start from a nearby problem's solution reaches the same (unique) optimum in fewer steps.
+    /// A warm start from a nearby problem's solution reaches the same (unique) optimum in fewer steps,
+    /// and with that solution's last Hessian factor for the first step (`.previousFit`) in fewer
+    /// Hessians than from the same point without it (`.given`).
     @Test(arguments: [2, 3])
     func warmStartReachesTheSameOptimum(classes: Int) throws {
         let d = 12, n = 120
         let (features, labels) = blobs(samples: n, features: d, classes: classes, spread: 0.9, seed: 7)
         var random = TestRandom(seed: 8)
-        let nearby = zip(features, random.gaussians(features.count, scale: 0.05)).map { $0 + $1 }
+        let nearby = zip(features, random.gaussians(features.count, scale: 0.01)).map { $0 + $1 }
         let warm = LogisticRegression(maxSamples: n, maxFeatures: d, maxClasses: 3)
         let cold = LogisticRegression(maxSamples: n, maxFeatures: d, maxClasses: 3)
         try labels.withUnsafeBufferPointer { y in
@@ -68,6 +70,16 @@ import Testing
                                             start: .previousFit)
             let coldReport = try cold.solve(features: nearby, samples: n, featureCount: d, labels: y.baseAddress!, classes: classes)
             #expect(warmReport.converged && coldReport.converged)
+            let given = LogisticRegression(maxSamples: n, maxFeatures: d, maxClasses: 3)
+            _ = try given.solve(features: features, samples: n, featureCount: d, labels: y.baseAddress!, classes: classes)
+            let start = Array(given.currentParameters!)
+            let givenReport = try start.withUnsafeBufferPointer {
+                try given.solve(features: nearby, samples: n, featureCount: d, labels: y.baseAddress!, classes: classes,
+                                start: .given($0.baseAddress!))
+            }
+            #expect(givenReport.converged)
+            #expect(warmReport.hessians < givenReport.hessians, "\(warmReport.hessians) vs \(givenReport.hessians)")
+            for (x, z) in zip(Array(warm.currentParameters!), Array(given.currentParameters!)) { #expect(abs(x - z) <= 1e-8 * max(1, abs(z))) }
             #expect(warmReport.iterations < coldReport.iterations, "\(warmReport.iterations) vs \(coldReport.iterations)")
             let a = Array(warm.currentParameters!), b = Array(cold.currentParameters!)
             for (x, z) in zip(a, b) { #expect(abs(x - z) <= 1e-8 * max(1, abs(z))) }

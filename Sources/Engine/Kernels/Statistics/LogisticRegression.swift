@@ -13,6 +13,8 @@ public struct LogisticFitReport: Sendable, Equatable {
     public var gradientNorm: Double
     /// Largest ridge that had to be added to the Hessian's diagonal for the Cholesky factorisation (0 normally).
     public var ridge: Double
+    /// Hessians assembled and factored (the other steps reused a factor).
+    public var hessians = 0
 }
 
 /// Where Newton's method starts.
@@ -101,6 +103,9 @@ public final class LogisticRegression {
     /// The binary fit's Hessian in Float: √w X̃ [n, d+1], ∇²f and its factor [P, P], a direction [P].
     private let weightedRowsSingle, hessianSingle, factorSingle, directionSingle: UnsafeMutablePointer<Float>
     private var fitted: Problem?
+    /// The parameter count and precision of the Cholesky factor in `factor` or `factorSingle`: the last
+    /// Hessian factored without a ridge, nil when there is none.
+    private var factorShape: (count: Int, single: Bool)?
 
     /// Shape of the problem currently loaded in the workspace.
     private struct Problem {
@@ -164,23 +169,25 @@ public final class LogisticRegression {
     /// Fits without allocating; the parameters stay in the workspace for `accuracy` and `currentParameters`.
     /// - Parameters: as `fit`, with `features` [samples, featureCount] and `labels` [samples].
     ///   `start`: where Newton starts. The optimum is unique, so only the number of iterations depends on
-    ///   it: a start near the optimum (a nearby problem's solution) saves most of them.
+    ///   it: a start near the optimum (a nearby problem's solution) saves most of them. `.previousFit`
+    ///   also takes that fit's last Hessian factor for the first step.
     @discardableResult
     public func solve(features: UnsafePointer<Double>, samples: Int, featureCount: Int, labels: UnsafePointer<Int>,
                       classes: Int, inverseRegularization: Double = 1, start: NewtonStart = .zero) throws -> LogisticFitReport {
         let previous = fitted
         let problem = try load(features: features, samples: samples, featureCount: featureCount, labels: labels,
                                classes: classes, inverseRegularization: inverseRegularization)
-        var fromCurrent = false
+        var fromCurrent = false, fromPreviousFit = false
         switch start {
         case .zero: break
         case .previousFit:
             fromCurrent = previous.map { $0.parameterCount == problem.parameterCount && $0.outputs == problem.outputs } == true
+            fromPreviousFit = fromCurrent
         case .given(let point):
             parameters.update(from: point, count: problem.parameterCount)
             fromCurrent = true
         }
-        let report = newton(problem, labels: labels, fromCurrentParameters: fromCurrent)
+        let report = newton(problem, labels: labels, fromCurrentParameters: fromCurrent, previousFactor: fromPreviousFit)
         fitted = problem
         return report
     }
@@ -250,7 +257,8 @@ public final class LogisticRegression {
 
     // MARK: Newton's method
 
-    private func newton(_ problem: Problem, labels: UnsafePointer<Int>, fromCurrentParameters: Bool = false) -> LogisticFitReport {
+    private func newton(_ problem: Problem, labels: UnsafePointer<Int>, fromCurrentParameters: Bool = false,
+                        previousFactor: Bool = false) -> LogisticFitReport {
         let count = problem.parameterCount
         if !fromCurrentParameters || !(0..<count).allSatisfy({ parameters[$0].isFinite }) {
             parameters.update(repeating: 0, count: count)
@@ -260,7 +268,12 @@ public final class LogisticRegression {
         // factor serves the next step too (a chord step): the Hessian barely changes there, and
         // assembling and factoring it is nearly all of an iteration's cost. The fixed point is the
         // same: only the gradient decides convergence.
-        var factorIsCurrent = false, previousNorm = Double.infinity
+        // A fit that starts from the previous one's parameters (a nearby problem's optimum) also tries
+        // that fit's last factor for its first step: when the step cuts the gradient tenfold, it saves
+        // a Hessian; when not, the next step assembles one.
+        let single = singlePrecisionHessian && problem.outputs == 1
+        var factorIsCurrent = previousFactor && factorShape.map { $0.count == count && $0.single == single } == true
+        var previousNorm = Double.infinity
         while true {
             let value = evaluate(parameters, problem, labels: labels, withGradient: true)
             let norm = cblas_dnrm2(Int32(count), gradient, 1)
@@ -270,7 +283,6 @@ public final class LogisticRegression {
             if report.iterations >= maxIterations || !value.isFinite { break }
 
             var reused = false
-            let single = singlePrecisionHessian && problem.outputs == 1
             if factorIsCurrent && norm < 0.1 * previousNorm {
                 if single {
                     for index in 0..<count { directionSingle[index] = Float(-gradient[index]) }
@@ -283,7 +295,10 @@ public final class LogisticRegression {
             }
             if !reused {
                 assembleHessian(problem, single: single)
-                report.ridge = max(report.ridge, single ? newtonDirectionSingle(count) : newtonDirection(count))
+                let ridge = single ? newtonDirectionSingle(count) : newtonDirection(count)
+                report.ridge = max(report.ridge, ridge)
+                report.hessians += 1
+                factorShape = ridge == 0 ? (count, single) : nil
             }
             previousNorm = norm
             var slope = cblas_ddot(Int32(count), gradient, 1, direction, 1)

@@ -63,6 +63,10 @@ void dsyevr_(const char *jobz, const char *range, const char *uplo, const int *n
              const int *lda, const double *vl, const double *vu, const int *il, const int *iu,
              const double *abstol, int *m, double *w, double *z, const int *ldz, int *isuppz,
              double *work, const int *lwork, int *iwork, const int *liwork, int *info);
+void ssyevr_(const char *jobz, const char *range, const char *uplo, const int *n, float *a,
+             const int *lda, const float *vl, const float *vu, const int *il, const int *iu,
+             const float *abstol, int *m, float *w, float *z, const int *ldz, int *isuppz,
+             float *work, const int *lwork, int *iwork, const int *liwork, int *info);
 // Cholesky factorisation, and a solve with the factor.
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, const int *lda,

@@ -197,7 +197,8 @@ extension LAPACK {
     }
 }
 
-/// Workspace of the largest `count` eigenpairs of a symmetric n x n matrix (dsyevr), allocated once.
+/// Workspace of the largest `count` eigenpairs of a symmetric n x n matrix (dsyevr, or ssyevr in the
+/// same bytes), allocated once.
 public final class LargestEigenpairsWorkspace {
     public let order: Int, count: Int
     let work: UnsafeMutablePointer<Double>
@@ -217,8 +218,13 @@ public final class LargestEigenpairsWorkspace {
         var query = 0.0, integerQuery: Int32 = 0, dummy = 0.0, dummyValue = 0.0, dummyVector = 0.0, dummySupport: Int32 = 0
         dsyevr_(&jobVectors, &range, &upper, &size, &dummy, &lda, &bound, &bound, &low, &high, &tolerance, &found,
                 &dummyValue, &dummyVector, &lda, &dummySupport, &query, &lwork, &integerQuery, &liwork, &info)
-        workCount = max(Int(query), 26 * n)
-        integerWorkCount = max(Int(integerQuery), 10 * n)
+        var singleQuery: Float = 0, singleIntegerQuery: Int32 = 0, singleDummy: Float = 0, singleBound: Float = 0
+        var singleValue: Float = 0, singleVector: Float = 0
+        ssyevr_(&jobVectors, &range, &upper, &size, &singleDummy, &lda, &singleBound, &singleBound, &low, &high, &singleBound,
+                &found, &singleValue, &singleVector, &lda, &dummySupport, &singleQuery, &lwork, &singleIntegerQuery, &liwork, &info)
+        // Doubles: room for the Float call's request too (twice as many Floats fit).
+        workCount = max(Int(query), Int(singleQuery), 26 * n)
+        integerWorkCount = max(Int(integerQuery), Int(singleIntegerQuery), 10 * n)
         work = .allocate(capacity: workCount)
         integerWork = .allocate(capacity: integerWorkCount)
         support = .allocate(capacity: 2 * count)
@@ -235,9 +241,10 @@ extension LAPACK {
     /// The `workspace.count` largest (algebraic) eigenvalues of a symmetric n x n matrix, ascending, and
     /// their orthonormal eigenvectors (dsyevr: tridiagonal reduction, then only the wanted pairs), without
     /// allocation. `a` must hold the full symmetric matrix (LAPACK reads the column-major upper triangle,
-    /// i.e. the row-major lower one) and is destroyed. `eigenvalues` [count] ascending; `vectors` [count, n]
-    /// (eigenvector j is vectors[j*n ..< (j+1)*n], paired with eigenvalues[j]). Agrees with
-    /// `symmetricEigen`'s last `count` pairs to rounding (up to each vector's sign).
+    /// i.e. the row-major lower one) and is destroyed. `eigenvalues` [n]: the first count, ascending
+    /// (LAPACK works in all n); `vectors` [count, n] (eigenvector j is vectors[j*n ..< (j+1)*n], paired
+    /// with eigenvalues[j]). Agrees with `symmetricEigen`'s last `count` pairs to rounding (up to each
+    /// vector's sign).
     public static func largestEigenpairs(_ a: UnsafeMutablePointer<Double>, n: Int, eigenvalues: UnsafeMutablePointer<Double>,
                                          vectors: UnsafeMutablePointer<Double>, workspace: LargestEigenpairsWorkspace) throws {
         precondition(workspace.order == n, "LargestEigenpairsWorkspace is for n = \(workspace.order), not \(n)")
@@ -249,5 +256,22 @@ extension LAPACK {
                 eigenvalues, vectors, &lda, workspace.support, workspace.work, &lwork, workspace.integerWork, &liwork, &info)
         if info != 0 { throw LinearAlgebraError(routine: "dsyevr", info: info) }
         if Int(found) != workspace.count { throw LinearAlgebraError(routine: "dsyevr (eigenvalues found)", info: found) }
+    }
+
+    /// `largestEigenpairs` in Float (ssyevr), with the same workspace. `eigenvalues` needs room for n
+    /// (LAPACK works in all of it), as in the Double one.
+    public static func largestEigenpairs(_ a: UnsafeMutablePointer<Float>, n: Int, eigenvalues: UnsafeMutablePointer<Float>,
+                                         vectors: UnsafeMutablePointer<Float>, workspace: LargestEigenpairsWorkspace) throws {
+        precondition(workspace.order == n, "LargestEigenpairsWorkspace is for n = \(workspace.order), not \(n)")
+        var size = Int32(n), lda = Int32(n), info: Int32 = 0
+        var lwork = Int32(workspace.workCount), liwork = Int32(workspace.integerWorkCount)
+        var jobVectors = CChar(UInt8(ascii: "V")), range = CChar(UInt8(ascii: "I")), upper = CChar(UInt8(ascii: "U"))
+        var low = Int32(n - workspace.count + 1), high = Int32(n), found: Int32 = 0, bound: Float = 0, tolerance: Float = 0
+        workspace.work.withMemoryRebound(to: Float.self, capacity: 2 * workspace.workCount) { work in
+            ssyevr_(&jobVectors, &range, &upper, &size, a, &lda, &bound, &bound, &low, &high, &tolerance, &found,
+                    eigenvalues, vectors, &lda, workspace.support, work, &lwork, workspace.integerWork, &liwork, &info)
+        }
+        if info != 0 { throw LinearAlgebraError(routine: "ssyevr", info: info) }
+        if Int(found) != workspace.count { throw LinearAlgebraError(routine: "ssyevr (eigenvalues found)", info: found) }
     }
 }

@@ -9,7 +9,16 @@
 /// p_prev,a‖², that flip is s_a = sign(p_a · p_prev,a), chosen per axis. Axes are fitted, and signs
 /// matched, on all M samples given; the first `count` samples are written out.
 ///
-/// The two axes come from LAPACK's dsyevr for the two largest eigenpairs only (the tridiagonal reduction
+/// By default the covariance is formed and its two largest eigenpairs found in Float (ssyrk and ssyevr
+/// on the centred activity rounded to Float: half the time of Double), the means, the projections
+/// and the explained ratios' division in Double. Float resolves the covariance to about 6e-8 of its
+/// entries, so the axes agree with the Double ones to about 1e-6 (relative to the eigengap), the
+/// explained ratios and the projections to about 1e-5 of their values (tested against the Double
+/// path, `AnalysisPCASnapshotsTests.singlePrecisionAgreesWithDouble`). A step whose second eigenvalue
+/// is below 1e-4 of the trace (within Float rounding of the covariance: n·M·2^-24 of it) takes the
+/// Double path.
+///
+/// The Double axes come from LAPACK's dsyevr for the two largest eigenpairs only (the tridiagonal reduction
 /// and two eigenvectors, about a fifth of a full dsyev at N = 200) and the total variance from the
 /// covariance's trace. A covariance is positive semi-definite up to rounding (negative eigenvalues of
 /// order ε·M·trace), so its two largest eigenvalues are its two largest in magnitude whenever the second
@@ -17,9 +26,10 @@
 /// orders by |λ| as before. The two solvers agree to rounding: projections and explained ratios within
 /// 1e-9 relative (AnalysisPCASnapshotsTests.largestPairsAgreeWithFullEigensolver).
 public final class PCASnapshots {
-    /// How the principal axes are found: `.largestPairs` (dsyevr, the default) or `.full` (dsyev of every
-    /// eigenpair, the reference the fast path is tested against).
-    public enum Eigensolver: Sendable { case largestPairs, full }
+    /// How the principal axes are found: `.singlePrecision` (the default: the covariance and its two
+    /// largest pairs in Float, ssyevr), `.largestPairs` (the same in Double, dsyevr) or `.full` (dsyev of
+    /// every eigenpair, the reference the fast paths are tested against).
+    public enum Eigensolver: Sendable { case singlePrecision, largestPairs, full }
 
     public let samples: Int
     public let features: Int
@@ -37,14 +47,17 @@ public final class PCASnapshots {
     private let eigensolver: Eigensolver
     private let largestWorkspace: LargestEigenpairsWorkspace
     private let largestVectors: UnsafeMutablePointer<Double>  // the two largest eigenvectors [2, N]
+    /// The Float path: Float(Hc) [M, N], its covariance [N, N] (row-major lower triangle), the two
+    /// largest eigenvalues [N] (the first two) and eigenvectors [2, N].
+    private let centredSingle, covarianceSingle, eigenvaluesSingle, vectorsSingle: UnsafeMutablePointer<Float>
 
     /// - Parameters:
     ///   - samples: M rows of activity per step (the reference draws 800).
     ///   - features: N units (>= 2).
     ///   - readoutRows: C' rows of the readout matrix.
     ///   - count: samples written out (the reference plots 600), <= samples.
-    ///   - eigensolver: `.largestPairs` unless comparing against the full decomposition.
-    public init(samples: Int, features: Int, readoutRows: Int, count: Int = 600, eigensolver: Eigensolver = .largestPairs) throws {
+    ///   - eigensolver: `.singlePrecision` unless comparing against the Double paths.
+    public init(samples: Int, features: Int, readoutRows: Int, count: Int = 600, eigensolver: Eigensolver = .singlePrecision) throws {
         try require(samples >= 2, "samples", samples, "must be >= 2")
         try require(features >= 2, "features", features, "must be >= 2 (two principal axes)")
         try require(readoutRows >= 0, "readoutRows", readoutRows, "must be >= 0")
@@ -64,10 +77,15 @@ public final class PCASnapshots {
         self.eigensolver = eigensolver
         largestWorkspace = LargestEigenpairsWorkspace(order: features, count: 2)
         largestVectors = .allocate(capacity: 2 * features)
+        centredSingle = .allocate(capacity: samples * features)
+        covarianceSingle = .allocate(capacity: features * features)
+        eigenvaluesSingle = .allocate(capacity: features)   // ssyevr uses all N as workspace
+        vectorsSingle = .allocate(capacity: 2 * features)
     }
 
     deinit {
         for buffer in [centred, means, covariance, eigenvalues, axes, projection, previous, largestVectors] { buffer.deallocate() }
+        for buffer in [centredSingle, covarianceSingle, eigenvaluesSingle, vectorsSingle] { buffer.deallocate() }
     }
 
     /// - Parameters:
@@ -124,11 +142,29 @@ public final class PCASnapshots {
             if !means[unit].isFinite { return nil }
         }
         for row in 0..<m { for unit in 0..<n { centred[row * n + unit] = Double(step[row, unit]) - means[unit] } }
+        if eigensolver == .singlePrecision {
+            for index in 0..<(m * n) { centredSingle[index] = Float(centred[index]) }
+            BLAS.gramLower(n: n, k: m, alpha: 1 / Float(m - 1), centredSingle, beta: 0, covarianceSingle)
+            var trace = 0.0
+            for k in 0..<n { trace += Double(covarianceSingle[k * n + k]) }
+            try LAPACK.largestEigenpairs(covarianceSingle, n: n, eigenvalues: eigenvaluesSingle, vectors: vectorsSingle,
+                                         workspace: largestWorkspace)
+            if Double(eigenvaluesSingle[0]) > 1e-4 * trace {
+                eigenvalues[n - 1] = Double(eigenvaluesSingle[1])
+                eigenvalues[n - 2] = Double(eigenvaluesSingle[0])
+                for unit in 0..<n {
+                    axes[unit * 2] = Double(vectorsSingle[n + unit])
+                    axes[unit * 2 + 1] = Double(vectorsSingle[unit])
+                }
+                return trace
+            }
+            // Second eigenvalue within Float rounding: the Double path below.
+        }
         BLAS.gramUpper(n: n, k: m, alpha: 1 / Double(m - 1), centred, beta: 0, covariance)
         for i in 0..<n { for j in 0..<i { covariance[i * n + j] = covariance[j * n + i] } }   // full symmetric
         var trace = 0.0
         for k in 0..<n { trace += covariance[k * n + k] }
-        if eigensolver == .largestPairs {
+        if eigensolver != .full {
             // dsyevr leaves the two largest ascending in eigenvalues[0], [1]; they are the largest in
             // magnitude unless the second is at rounding level (see the type's comment).
             try LAPACK.largestEigenpairs(covariance, n: n, eigenvalues: eigenvalues, vectors: largestVectors,

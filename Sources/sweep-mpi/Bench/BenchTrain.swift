@@ -28,10 +28,12 @@ struct BenchTrain: ParsableCommand {
     var genericCore = "Prescott"
     @Option(help: ArgumentHelp("An earlier sweep-mpi binary to compare the training speed with.", valueName: "path"))
     var baseline: String?
+    @Option(help: "Runs per timing; the least CPU time is reported.") var repeats = 3
     @Flag(help: .hidden) var childSummary = false
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be >= 1 (got \(epochs))") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be >= 1 (got \(repeats))") }
         guard gRadius > 0 else { throw ValidationError("--g-radius must be > 0 (got \(gRadius))") }
     }
 
@@ -39,7 +41,7 @@ struct BenchTrain: ParsableCommand {
         BLAS.useSingleThread()
         if childSummary { return try printChildSummary() }
         printNow(openBLASCoreLine())
-        printNow("Times are CPU seconds of the working thread (OpenBLAS single-threaded).")
+        printNow("Times are CPU seconds of the working thread (OpenBLAS single-threaded), the least of \(repeats) runs.")
 
         let cce = try config(loss: "cce", analyses: [])
         let peak = ProductShape.peak.measuredRate()
@@ -72,13 +74,13 @@ struct BenchTrain: ParsableCommand {
         printNow()
         printNow("Analyses of the cce network, against its training (%.2f s):".replacingOccurrences(of: "%.2f", with: String(format: "%.2f", cceTraining)))
         let fig2Set: [String] = ["dim_layers", "dim_through_training", "clust_holdout", "acc_over_training", "lyapunov", "pca", "saturation"]
+        let trainingOnly = try measureExperiment(config(loss: "cce", analyses: []), repeats: repeats).seconds
         for (label, analyses, lyapunovEpochs) in [("the config's defaults", nil as [String]?, nil as [Int]?),
                                                    ("the Fig 2 sweep's (all seven, Lyapunov at epochs 0,1,5,10,final)", fig2Set, [0, 1, 5, 10, -1])] {
             var values: [(String, JSONValue)] = []
             if let analyses { values.append(("analyses", .array(analyses.map { .string($0) }))) }
             if let lyapunovEpochs { values.append(("lyap_epochs", .array(lyapunovEpochs.map { .number(Double($0)) }))) }
-            let withAnalyses = try measureExperiment(config(loss: "cce", extra: values)).seconds
-            let trainingOnly = try measureExperiment(config(loss: "cce", analyses: [])).seconds
+            let withAnalyses = try measureExperiment(config(loss: "cce", extra: values), repeats: repeats).seconds
             let analysesSeconds = withAnalyses - trainingOnly
             printNow(String(format: "  %@: %.2f s = %.2f x the training", label, analysesSeconds, analysesSeconds / cceTraining))
         }
@@ -100,8 +102,8 @@ struct BenchTrain: ParsableCommand {
 
     /// CPU seconds of the training alone, without analyses: the run minus a run of 0 epochs (set-up and data).
     func trainingSeconds(loss: String) throws -> (Double, ExperimentResult) {
-        let setUp = try measureExperiment(config(loss: loss, analyses: [], epochs: 0)).seconds
-        let (seconds, result) = try measureExperiment(config(loss: loss, analyses: []))
+        let setUp = try measureExperiment(config(loss: loss, analyses: [], epochs: 0), repeats: repeats).seconds
+        let (seconds, result) = try measureExperiment(config(loss: loss, analyses: []), repeats: repeats)
         return (max(seconds - setUp, 0), result)
     }
 
@@ -133,7 +135,7 @@ struct BenchTrain: ParsableCommand {
         printNow()
         printNow("The generic-kernel trap (child processes, OPENBLAS_CORETYPE=\(genericCore)):")
         let arguments = [ChildProcess.currentExecutable, "bench", "train", "--child-summary", "--epochs", String(epochs),
-                         "--g-radius", String(gRadius), "--seed", String(seed)]
+                         "--g-radius", String(gRadius), "--seed", String(seed), "--repeats", String(repeats)]
         var results: [ChildSummary] = []
         for simulated in [false, true] {
             let child = try ChildProcess.run(arguments, environment: ["OPENBLAS_CORETYPE": genericCore,

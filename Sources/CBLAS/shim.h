@@ -74,10 +74,6 @@ void dpotrs_(const char *uplo, const int *n, const int *nrhs, const double *a, c
 // Symmetric positive definite solve (Cholesky) and general solve.
 void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
             double *b, const int *ldb, int *info);
-void sposv_(const char *uplo, const int *n, const int *nrhs, float *a, const int *lda,
-            float *b, const int *ldb, int *info);
-void spotrs_(const char *uplo, const int *n, const int *nrhs, const float *a, const int *lda,
-             float *b, const int *ldb, int *info);
 void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
             double *b, const int *ldb, int *info);
 // Singular value decomposition (divide and conquer).

@@ -104,6 +104,10 @@ int cholesky_qr2(long m, long n, const double *a, const float *singleA, double *
     DISPATCH_RESULT(cholesky_qr2, m, n, a, singleA, q, singleQ, rDiagonal, gram)
 }
 
+int cholesky_float(long n, float *a, long lda) { DISPATCH_RESULT(cholesky_float, n, a, lda) }
+
+void cholesky_solve_float(long n, const float *l, long lda, float *b) { DISPATCH(cholesky_solve_float, n, l, lda, b) }
+
 void rows_set_bias(long rows, long columns, float *x, const float *bias) {
     for (long i = 0; i < rows; i++) memcpy(x + i * columns, bias, (size_t)columns * sizeof(float));
 }

@@ -1,11 +1,11 @@
 #ifndef CVECTORKERNELS_H
 #define CVECTORKERNELS_H
 /// Vector kernels of the hot loops, compiled three times (SSE2, AVX2, AVX-512: 4, 8 and 16 Float
-/// lanes) and chosen once at run time by what the CPU has: the GRU's gate steps, a Double tanh and a
-/// CholeskyQR2. Swift cannot compile a function for an instruction set beyond its module's, so the
-/// widest variant lives here. Every variant does the same IEEE operations on every element, in the same
-/// order, without fused multiply-adds (-ffp-contract=off): the results are bit-identical whichever
-/// runs. The gates are bit-identical to the Swift kernels they replaced (Kernels' tanhVector and
+/// lanes) and chosen once at run time by what the CPU has: the GRU's gate steps, a Double tanh, a
+/// CholeskyQR2, and a Float Cholesky factorisation and solve. Swift cannot compile a function for an
+/// instruction set beyond its module's, so the widest variant lives here. Every variant does the same
+/// IEEE operations on every element, in the same order, without fused multiply-adds
+/// (-ffp-contract=off): the results are bit-identical whichever runs. The gates are bit-identical to the Swift kernels they replaced (Kernels' tanhVector and
 /// expVector).
 
 /// Lanes of the variant in use: 4, 8 or 16.
@@ -51,6 +51,16 @@ void tanh_double(double *x, const double *bias, long count);
 /// alias q.
 int cholesky_qr2(long m, long n, const double *a, const float *singleA, double *q, float *singleQ,
                  double *rDiagonal, double *gram);
+
+/// A = L Lᵀ (Cholesky) in place in Float, for a symmetric positive definite A [n, n] stored column-major
+/// with leading dimension lda, its lower triangle read and overwritten by L (the strict upper triangle
+/// is scratch). Blocks of 16 columns; every entry subtracts its terms in one fixed order, so the bits
+/// are the same on every variant. Returns 1, or 0 where a pivot is not positive and finite.
+int cholesky_float(long n, float *a, long lda);
+
+/// Solves L Lᵀ x = b in place with the factor of cholesky_float (forward, then backward with 16-lane
+/// partial sums in a fixed order).
+void cholesky_solve_float(long n, const float *l, long lda, float *b);
 
 /// Every row of x [rows, columns] <- bias [columns] (the gate biases under a product).
 void rows_set_bias(long rows, long columns, float *x, const float *bias);

@@ -54,6 +54,15 @@ public enum BLAS {
                     beta, c, Int32(ldc ?? n))
     }
 
+    /// C[n, n] = alpha * Aᵀ A + beta * C for A [k, n] (upper triangle written, the column-major lower
+    /// one `Cholesky` reads; Float).
+    @inline(__always)
+    public static func gramUpper(n: Int, k: Int, alpha: Float = 1, _ a: UnsafePointer<Float>, lda: Int? = nil,
+                                 beta: Float = 0, _ c: UnsafeMutablePointer<Float>) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(n), Int32(k), alpha, a, Int32(lda ?? n),
+                    beta, c, Int32(n))
+    }
+
     /// C[n, n] = alpha * Aᵀ A + beta * C for A [k, n] (upper triangle written; Double).
     @inline(__always)
     public static func gramUpper(n: Int, k: Int, alpha: Double = 1, _ a: UnsafePointer<Double>, lda: Int? = nil,

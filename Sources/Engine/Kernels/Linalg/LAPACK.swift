@@ -92,24 +92,6 @@ public enum LAPACK {
         if info != 0 { throw LinearAlgebraError(routine: "dpotrs", info: info) }
     }
 
-    /// `solvePositiveDefinite` in Float.
-    public static func solvePositiveDefinite(_ a: UnsafeMutablePointer<Float>, n: Int,
-                                             _ b: UnsafeMutablePointer<Float>, nrhs: Int = 1) throws {
-        var order = Int32(n), rhs = Int32(nrhs), lda = Int32(max(1, n)), ldb = Int32(max(1, n)), info: Int32 = 0
-        var upper = CChar(UInt8(ascii: "U"))
-        sposv_(&upper, &order, &rhs, a, &lda, b, &ldb, &info)
-        if info != 0 { throw LinearAlgebraError(routine: "sposv", info: info) }
-    }
-
-    /// `solveWithCholeskyFactor` in Float.
-    public static func solveWithCholeskyFactor(_ factor: UnsafePointer<Float>, n: Int, _ b: UnsafeMutablePointer<Float>,
-                                               nrhs: Int = 1) throws {
-        var order = Int32(n), rhs = Int32(nrhs), lda = Int32(max(1, n)), ldb = Int32(max(1, n)), info: Int32 = 0
-        var upper = CChar(UInt8(ascii: "U"))
-        spotrs_(&upper, &order, &rhs, factor, &lda, b, &ldb, &info)
-        if info != 0 { throw LinearAlgebraError(routine: "spotrs", info: info) }
-    }
-
     /// Solves A X = B for a general n x n matrix A (LU with partial pivoting), column-major.
     public static func solve(_ a: UnsafeMutablePointer<Double>, n: Int,
                              _ b: UnsafeMutablePointer<Double>, nrhs: Int = 1) throws {

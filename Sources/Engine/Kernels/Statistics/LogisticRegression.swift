@@ -286,8 +286,9 @@ public final class LogisticRegression {
             if factorIsCurrent && norm < 0.1 * previousNorm {
                 if single {
                     for index in 0..<count { directionSingle[index] = Float(-gradient[index]) }
-                    reused = (try? LAPACK.solveWithCholeskyFactor(factorSingle, n: count, directionSingle)) != nil
+                    Cholesky.solve(factorSingle, n: count, directionSingle)
                     for index in 0..<count { direction[index] = Double(directionSingle[index]) }
+                    reused = true
                 } else {
                     for index in 0..<count { direction[index] = -gradient[index] }
                     reused = (try? LAPACK.solveWithCholeskyFactor(factor, n: count, direction)) != nil
@@ -338,8 +339,9 @@ public final class LogisticRegression {
         for attempt in 0..<12 {
             factorSingle.update(from: hessianSingle, count: count * count)
             if ridge > 0 { for index in 0..<count { factorSingle[index * count + index] += ridge } }
-            for index in 0..<count { directionSingle[index] = Float(-gradient[index]) }
-            if (try? LAPACK.solvePositiveDefinite(factorSingle, n: count, directionSingle)) != nil {
+            if Cholesky.factor(factorSingle, n: count) {
+                for index in 0..<count { directionSingle[index] = Float(-gradient[index]) }
+                Cholesky.solve(factorSingle, n: count, directionSingle)
                 for index in 0..<count { direction[index] = Double(directionSingle[index]) }
                 return Double(ridge)
             }
@@ -421,7 +423,7 @@ public final class LogisticRegression {
                 let source = augmented + i * width, target = weightedRowsSingle + i * width
                 for j in 0..<width { target[j] = Float(scale * source[j]) }
             }
-            BLAS.gramLower(n: width, k: n, alpha: Float(problem.inverseRegularization), weightedRowsSingle, beta: 0, hessianSingle)
+            BLAS.gramUpper(n: width, k: n, alpha: Float(problem.inverseRegularization), weightedRowsSingle, beta: 0, hessianSingle)
             for j in 0..<d { hessianSingle[j * count + j] += 1 }
             return
         }

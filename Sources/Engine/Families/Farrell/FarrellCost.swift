@@ -136,14 +136,14 @@ enum FarrellCoreRate {
     /// with the x86-64-v3 build, 1.1e11 before).
     static let evaluation = 1.3e11
     /// Tangent-space products and re-orthonormalisation of the Lyapunov spectrum (FLOP/s; 7e10 before
-    /// the states' tanh was vectorised).
-    static let lyapunov = 8.5e10
+    /// the states' tanh was vectorised, 8.5e10 before the C CholeskyQR2).
+    static let lyapunov = 9.5e10
     /// Newton steps of the cluster hold-out regressions, as counted above (FLOP/s; warm starts and
     /// chord steps do less than ten full steps, and the Hessian is assembled and factored in Float;
-    /// 2.5e11 with a Double Hessian).
-    static let clusterHoldout = 3.75e11
-    /// Forward pass and eigendecompositions of the PCA snapshots (FLOP/s).
-    static let pca = 5e10
+    /// 2.5e11 with a Double Hessian, 3.75e11 with LAPACK's Float Cholesky).
+    static let clusterHoldout = 4.7e11
+    /// Forward pass and eigendecompositions of the PCA snapshots (FLOP/s; 5e10 with them in Double).
+    static let pca = 6e10
     /// Epochs a separable cce run keeps updating before its Float32 loss is exactly 0.
     static let cceSteppingEpochs = 4.0
 }

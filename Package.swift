@@ -39,9 +39,10 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-openmpi",
                        providers: [.apt(["libhdf5-openmpi-dev"])]),
         .target(name: "Values"),
-        // Elementwise kernels in C (the GRU's gates, a Double tanh), compiled for SSE2, AVX2 and
-        // AVX-512 and chosen at run time (Swift compiles a module for one instruction set only). No
-        // fused multiply-adds: every variant gives the same bits.
+        // Vector kernels in C (the GRU's gates, a Double tanh, CholeskyQR2, a Float Cholesky), compiled
+        // for SSE2, AVX2 and AVX-512 and chosen at run time (Swift compiles a module for one
+        // instruction set only). No fused multiply-adds: every variant gives the same bits. 512-bit
+        // vectors pass between inlined helpers in the narrower variants too (-Wno-psabi).
         .target(name: "CVectorKernels", cSettings: [.unsafeFlags(["-ffp-contract=off", "-fno-fast-math", "-Wno-psabi"])]),
         .target(name: "Kernels", dependencies: ["CBLAS", "CVectorKernels"], path: "Sources/Engine/Kernels", swiftSettings: vectorISA),
         .target(name: "Engine", dependencies: ["Kernels", "Values"], path: "Sources/Engine", exclude: ["Kernels"],

@@ -69,6 +69,17 @@ static inline TARGET vf NAME(tanh)(vf x) {
 
 static inline TARGET vf NAME(sigmoid)(vf x) { return 0.5f + 0.5f * NAME(tanh)(0.5f * x); }
 
+static TARGET void NAME(tanh_float)(float *x, long count) {
+    long i = 0;
+    for (; i + LANES <= count; i += LANES) {
+        vf v;
+        memcpy(&v, x + i, sizeof v);
+        v = NAME(tanh)(v);
+        memcpy(x + i, &v, sizeof v);
+    }
+    if (i < count) NAME(store)(NAME(tanh)(NAME(load)(x, i, count)), x, i, count);
+}
+
 static TARGET void NAME(gru_forward_gates)(long batch, long h, float *gates, float *candidate, const float *candidateBias,
                                             const float *previous, float *next, const float *upcomingGates,
                                             const float *upcomingCandidate) {

@@ -99,6 +99,8 @@ void gru_backward_gates(long batch, long hidden, const float *gates, const float
 
 void tanh_double(double *x, const double *bias, long count) { DISPATCH(tanh_double, x, bias, count) }
 
+void tanh_float(float *x, long count) { DISPATCH(tanh_float, x, count) }
+
 int cholesky_qr2(long m, long n, const double *a, const float *singleA, double *q, float *singleQ,
                  double *rDiagonal, double *gram) {
     DISPATCH_RESULT(cholesky_qr2, m, n, a, singleA, q, singleQ, rDiagonal, gram)

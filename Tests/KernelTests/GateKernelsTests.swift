@@ -132,6 +132,22 @@ import Testing
         #expect(special[0].isNaN && special[1] == 1 && special[2] == -1 && special[3] == 0 && special[3].sign == .minus)
     }
 
+    /// `fastTanh` (CVectorKernels' `tanh_float`) is Swift's `tanhVector` bit for bit on every variant,
+    /// tails of every length included.
+    @Test func floatTanhIsTanhVectorOnEveryVariant() {
+        let arguments = Self.preactivations(301, seed: 12) + [.infinity, -.infinity, .nan, 9.02, -8.5, 0.625, -0.0004]
+        let reference: [UInt32] = arguments.map { x in tanhVector(SIMD8<Float>(repeating: x))[0].bitPattern }
+        for lanes in [4, 8, 16] where VectorKernels.supports(lanes: lanes) {
+            #expect(VectorKernels.select(lanes: lanes))
+            for count in [arguments.count, 17, 15, 3, 1] {
+                var values = Array(arguments.prefix(count))
+                fastTanh(&values, count: count)
+                #expect(values.map(\.bitPattern) == Array(reference.prefix(count)), "\(lanes) lanes, \(count) values")
+            }
+            VectorKernels.select(lanes: nil)
+        }
+    }
+
     @Test func doubleTanhGivesTheSameBitsOnEveryVariant() {
         let arguments = Self.tanhArguments(), bias = arguments.reversed().map { $0 * 0.1 }
         var results: [[UInt64]] = []

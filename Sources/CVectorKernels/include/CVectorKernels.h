@@ -1,8 +1,8 @@
 #ifndef CVECTORKERNELS_H
 #define CVECTORKERNELS_H
 /// Vector kernels of the hot loops, compiled three times (SSE2, AVX2, AVX-512: 4, 8 and 16 Float
-/// lanes) and chosen once at run time by what the CPU has: the GRU's gate steps, a Double tanh, a
-/// CholeskyQR2, and a Float Cholesky factorisation and solve. Swift cannot compile a function for an
+/// lanes) and chosen once at run time by what the CPU has: the GRU's gate steps, the Float tanh of
+/// the time loops, a Double tanh, a CholeskyQR2, and a Float Cholesky factorisation and solve. Swift cannot compile a function for an
 /// instruction set beyond its module's, so the widest variant lives here. Every variant does the same
 /// IEEE operations on every element, in the same order, without fused multiply-adds
 /// (-ffp-contract=off): the results are bit-identical whichever runs. The gates are bit-identical to the Swift kernels they replaced (Kernels' tanhVector and
@@ -36,6 +36,9 @@ void gru_forward_gates(long batch, long hidden, float *gates, float *candidate, 
 void gru_backward_gates(long batch, long hidden, const float *gates, const float *candidate,
                         const float *previous, const float *current, const float *outside, float *dPrevious,
                         float *dRecurrent, float *dInput, float *biasPartial, double *biasTotal);
+
+/// x <- tanh(x) in Float for `count` values: Kernels' tanhVector, operation for operation (within 1 ulp).
+void tanh_float(float *x, long count);
 
 /// x <- tanh(x + bias) in Double (bias [count] or NULL), within 2 ulp, the same bits on every variant
 /// (2, 4 or 8 lanes): glibc's formulas on a vectorised e^y − 1.

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// Vectorised elementwise functions of the time loop. The hidden nonlinearity is evaluated
 /// B x N times per step; libm's scalar tanhf would cost as much as the matrix products.
 
@@ -34,28 +36,17 @@ extension Nonlinearity {
     }
 }
 
-/// tanh in place, 8 lanes at a time, within 1 ulp of the correctly rounded value everywhere and
-/// exactly ±1 only where the correctly rounded value is (|x| > 9.01). The saturated range matters:
-/// the backward pass takes φ' = 1 − h² from the Float output, and a unit with 8 < |a| < 9 must keep
-/// the small slope (1e-7 … 5e-7) that PyTorch's float32 tanh gives it — RMSprop turns even that
-/// into a full step (an approximation that returned ±1 from |x| = 7.9 on left trained, strongly
-/// chaotic networks measurably more high-dimensional than the reference's).
+/// tanh in place, within 1 ulp of the correctly rounded value everywhere and exactly ±1 only where
+/// the correctly rounded value is (|x| > 9.01). The saturated range matters: the backward pass takes
+/// φ' = 1 − h² from the Float output, and a unit with 8 < |a| < 9 must keep the small slope
+/// (1e-7 … 5e-7) that PyTorch's float32 tanh gives it — RMSprop turns even that into a full step (an
+/// approximation that returned ±1 from |x| = 7.9 on left trained, strongly chaotic networks
+/// measurably more high-dimensional than the reference's). The arrays go to CVectorKernels'
+/// `tanh_float`: `tanhVector`'s operations at the widest vector the CPU runs (16 lanes with AVX-512,
+/// where Swift's build stops at 8), the same bits (GateKernelsTests.floatTanhIsTanhVectorOnEveryVariant).
 @inline(__always)
 public func fastTanh(_ x: UnsafeMutablePointer<Float>, count: Int) {
-    typealias V = SIMD8<Float>
-    let raw = UnsafeMutableRawPointer(x)
-    var i = 0
-    while i + 8 <= count {
-        let v = raw.loadUnaligned(fromByteOffset: i * 4, as: V.self)
-        raw.storeBytes(of: tanhVector(v), toByteOffset: i * 4, as: V.self)
-        i += 8
-    }
-    if i < count {
-        var tail = V(repeating: 0)
-        for j in i..<count { tail[j - i] = x[j] }
-        let result = tanhVector(tail)
-        for j in i..<count { x[j] = result[j - i] }
-    }
+    tanh_float(x, count)
 }
 
 /// tanh of 8 lanes: for |x| < 0.625 an odd polynomial (x + x z P(z), z = x², a least-squares fit of

@@ -123,8 +123,9 @@ enum FarrellCoreRate {
     /// The training products' rate for large batches (FLOP/s; refitted for the x86-64-v3 build,
     /// whose training runs 1.1–1.3x faster than the baseline build's, for which this was 2.2e11).
     static let largeBatchProductRate = 2.5e11
-    /// Elementwise work of one unit at one step, forward or backward (seconds).
-    static let unitStepSeconds = 0.3e-9
+    /// Elementwise work of one unit at one step, forward or backward (seconds; 0.3e-9 before the
+    /// tanh of arrays ran 16 lanes).
+    static let unitStepSeconds = 0.26e-9
     /// One parameter's update by SGD, and by RMSprop or Adam (seconds): what dominates batch-1 training.
     static let sgdUpdateSeconds = 0.3e-9
     static let adaptiveUpdateSeconds = 1.4e-9
@@ -132,9 +133,9 @@ enum FarrellCoreRate {
     static let drawSeconds = 10e-9
     /// Per minibatch: loss and bookkeeping (seconds).
     static let minibatchSeconds = 2e-6
-    /// Forward passes of the analyses over large batches, with their covariances (FLOP/s; refitted
-    /// with the x86-64-v3 build, 1.1e11 before).
-    static let evaluation = 1.3e11
+    /// Forward passes of the analyses over large batches, with their covariances (FLOP/s; 1.1e11
+    /// before the x86-64-v3 build, 1.3e11 before the tanh of arrays ran 16 lanes).
+    static let evaluation = 1.6e11
     /// Tangent-space products and re-orthonormalisation of the Lyapunov spectrum (FLOP/s; 7e10 before
     /// the states' tanh was vectorised, 8.5e10 before the C CholeskyQR2).
     static let lyapunov = 9.5e10

@@ -11,8 +11,9 @@ enum EngineSweep {
         """#
 
     /// About 150 ms a trial in a debug build: 12 trials train for about a second on two ranks,
-    /// so that signals and kills land in the middle of the training.
-    static let slow = merged(tiny, #"{"N": 16, "num_epochs": 4, "num_train_samples_per_epoch": 2000}"#)
+    /// so that signals and kills land in the middle of the training. (16 epochs since the tanh of
+    /// arrays runs in C, 4 before: the debug build's Swift SIMD had made up most of the time.)
+    static let slow = merged(tiny, #"{"N": 16, "num_epochs": 16, "num_train_samples_per_epoch": 2000}"#)
 
     /// Overrides that make the tiny trial's loss overflow within its first two epochs.
     static let diverging = #"{"hid_nonlin": "relu", "optimizer": "sgd", "loss": "mse", "learning_rate": 10000, "g_radius": 250}"#

@@ -6,30 +6,11 @@
 typedef double NAME(v8) __attribute__((ext_vector_type(8)));
 #define v8 NAME(v8)
 
-/// Rows i ..< i + 8 of a column of `rows` values; past the end the lanes are 0.
-static inline TARGET v8 NAME(load8)(const double *column, long i, long rows) {
-    v8 v;
-    if (i + 8 <= rows) { memcpy(&v, column + i, sizeof v); return v; }
-    v = 0.0;
-    for (long l = 0; l < rows - i; l++) v[l] = column[i + l];
-    return v;
-}
-
-static inline TARGET void NAME(store8)(v8 v, double *column, long i, long rows) {
-    if (i + 8 <= rows) { memcpy(column + i, &v, sizeof v); return; }
-    for (long l = 0; l < rows - i; l++) column[i + l] = v[l];
-}
+VECTOR_ACCESS(8, v8, double, 8)
 
 /// The lanes' sum in a fixed order.
 static inline TARGET double NAME(sum8)(v8 v) {
     return ((v[0] + v[4]) + (v[2] + v[6])) + ((v[1] + v[5]) + (v[3] + v[7]));
-}
-
-/// Rows r ..< r + 8 of a column, all inside it.
-static inline TARGET v8 NAME(full8)(const double *column, long r) {
-    v8 v;
-    memcpy(&v, column + r, sizeof v);
-    return v;
 }
 
 /// gram[i0 ..< i0 + WIDTH] <- the dot products of columns i0 ..< i0 + WIDTH with `b` (m rows each):
@@ -134,29 +115,11 @@ static TARGET int NAME(cholesky_qr2)(long m, long n, const double *a, const floa
 typedef float NAME(f16) __attribute__((ext_vector_type(16)));
 #define f16 NAME(f16)
 
-static inline TARGET f16 NAME(loadf)(const float *p, long i, long count) {
-    f16 v;
-    if (i + 16 <= count) { memcpy(&v, p + i, sizeof v); return v; }
-    v = 0.0f;
-    for (long l = 0; l < count - i; l++) v[l] = p[i + l];
-    return v;
-}
-
-static inline TARGET void NAME(storef)(f16 v, float *p, long i, long count) {
-    if (i + 16 <= count) { memcpy(p + i, &v, sizeof v); return; }
-    for (long l = 0; l < count - i; l++) p[i + l] = v[l];
-}
+VECTOR_ACCESS(f, f16, float, 16)
 
 static inline TARGET float NAME(sumf)(f16 v) {
     return (((v[0] + v[8]) + (v[4] + v[12])) + ((v[2] + v[10]) + (v[6] + v[14])))
          + (((v[1] + v[9]) + (v[5] + v[13])) + ((v[3] + v[11]) + (v[7] + v[15])));
-}
-
-/// Rows r ..< r + 16 of a column, all inside the allocation.
-static inline TARGET f16 NAME(fullf)(const float *column, long r) {
-    f16 v;
-    memcpy(&v, column + r, sizeof v);
-    return v;
 }
 
 /// Columns j0 ..< j0 + WIDTH of A minus Σ_{p in p0 ..< p1} L[·, p] L[j, p]: the trailing update of one

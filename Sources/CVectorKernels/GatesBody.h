@@ -13,19 +13,7 @@ typedef unsigned NAME(vu) __attribute__((ext_vector_type(LANES)));
 
 static inline TARGET vf NAME(select)(vi mask, vf a, vf b) { return (vf)((mask & (vi)a) | (~mask & (vi)b)); }
 
-/// Lanes i ..< i + LANES of p; past `count` the lanes are 0 (loaded one by one).
-static inline TARGET vf NAME(load)(const float *p, long i, long count) {
-    vf v;
-    if (i + LANES <= count) { memcpy(&v, p + i, sizeof v); return v; }
-    v = 0.0f;
-    for (long k = 0; k < count - i; k++) v[k] = p[i + k];
-    return v;
-}
-
-static inline TARGET void NAME(store)(vf v, float *p, long i, long count) {
-    if (i + LANES <= count) { memcpy(p + i, &v, sizeof v); return; }
-    for (long k = 0; k < count - i; k++) p[i + k] = v[k];
-}
+VECTOR_ACCESS(, vf, float, LANES)
 
 /// e^y for y in [-87, 88]: n = round(y / ln 2), r = y − n ln 2 (Cody-Waite), e^r by Cephes'
 /// expf polynomial, times 2^n built in the exponent bits. Kernels' expVector, operation for operation.

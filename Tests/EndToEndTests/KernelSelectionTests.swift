@@ -117,5 +117,15 @@ extension EndToEnd {
             let refused = try FamilyCommands.run(["bench", "sweeps", sweep, "--trials", "0"])
             #expect(refused.status == 64 && refused.output.contains("--trials must be >= 1 (got 0)"), "\(refused.output)")
         }
+
+        /// `bench train` checks its flags before it measures anything.
+        @Test func benchTrainRefusesBadFlags() throws {
+            for (flag, value, message) in [("--repeats", "0", "--repeats must be >= 1 (got 0)"),
+                                           ("--epochs", "0", "--epochs must be >= 1 (got 0)"),
+                                           ("--g-radius", "-1", "--g-radius must be > 0 (got -1.0)")] {
+                let refused = try FamilyCommands.run(["bench", "train", "\(flag)=\(value)"])
+                #expect(refused.status == 64 && refused.output.contains(message), "\(flag): \(refused.output)")
+            }
+        }
     }
 }

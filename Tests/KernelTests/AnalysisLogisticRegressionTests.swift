@@ -197,9 +197,14 @@ import Testing
         #expect(throws: AnalysisInputError.self) {
             try solver.fit(features: features, featureCount: 2, labels: [0, 1, 0, 1], classes: 2, inverseRegularization: 0)
         }
-        var withNaN = features
-        withNaN[3] = .nan
-        #expect(throws: AnalysisInputError.self) { try solver.fit(features: withNaN, featureCount: 2, labels: [0, 1, 0, 1], classes: 2) }
+        // A value that is not finite is named by its sample and feature.
+        for (index, value, field) in [(3, Double.nan, "features[1, 1]"), (4, .infinity, "features[2, 0]"), (7, -.infinity, "features[3, 1]")] {
+            var broken = features
+            broken[index] = value
+            #expect(throws: AnalysisInputError(field: field, value: value, reason: "must be finite")) {
+                try solver.fit(features: broken, featureCount: 2, labels: [0, 1, 0, 1], classes: 2)
+            }
+        }
         let fresh = LogisticRegression(maxSamples: 4, maxFeatures: 2)
         #expect(throws: AnalysisInputError.self) { try fresh.accuracy(features: features, samples: 4, labels: [0, 1, 0, 1]) }
     }

@@ -14,7 +14,7 @@
 /// and the explained ratios' division in Double. Float resolves the covariance to about 6e-8 of its
 /// entries, so the axes agree with the Double ones to about 1e-6 (relative to the eigengap), the
 /// explained ratios and the projections to about 1e-5 of their values (tested against the Double
-/// path, `AnalysisPCASnapshotsTests.singlePrecisionAgreesWithDouble`). A step whose second eigenvalue
+/// path, `PCASnapshotsTests.fastPathsAgreeWithFullEigensolver`). A step whose second eigenvalue
 /// is below 1e-4 of the trace (within Float rounding of the covariance: n·M·2^-24 of it) takes the
 /// Double path.
 ///
@@ -24,7 +24,7 @@
 /// order ε·M·trace), so its two largest eigenvalues are its two largest in magnitude whenever the second
 /// exceeds 1e-8 of the trace; otherwise (a step with (nearly) zero or rank-1 variance) the full dsyev
 /// orders by |λ| as before. The two solvers agree to rounding: projections and explained ratios within
-/// 1e-9 relative (AnalysisPCASnapshotsTests.largestPairsAgreeWithFullEigensolver).
+/// 1e-9 relative (PCASnapshotsTests.fastPathsAgreeWithFullEigensolver).
 public final class PCASnapshots {
     /// How the principal axes are found: `.singlePrecision` (the default: the covariance and its two
     /// largest pairs in Float, ssyevr), `.largestPairs` (the same in Double, dsyevr) or `.full` (dsyev of
@@ -150,12 +150,7 @@ public final class PCASnapshots {
             try LAPACK.largestEigenpairs(covarianceSingle, n: n, eigenvalues: eigenvaluesSingle, vectors: vectorsSingle,
                                          workspace: largestWorkspace)
             if Double(eigenvaluesSingle[0]) > 1e-4 * trace {
-                eigenvalues[n - 1] = Double(eigenvaluesSingle[1])
-                eigenvalues[n - 2] = Double(eigenvaluesSingle[0])
-                for unit in 0..<n {
-                    axes[unit * 2] = Double(vectorsSingle[n + unit])
-                    axes[unit * 2 + 1] = Double(vectorsSingle[unit])
-                }
+                keepLargestPair(eigenvaluesSingle, vectorsSingle)
                 return trace
             }
             // Second eigenvalue within Float rounding: the Double path below.
@@ -170,12 +165,7 @@ public final class PCASnapshots {
             try LAPACK.largestEigenpairs(covariance, n: n, eigenvalues: eigenvalues, vectors: largestVectors,
                                          workspace: largestWorkspace)
             if eigenvalues[0] > 1e-8 * trace {
-                eigenvalues[n - 1] = eigenvalues[1]
-                eigenvalues[n - 2] = eigenvalues[0]
-                for unit in 0..<n {
-                    axes[unit * 2] = largestVectors[n + unit]
-                    axes[unit * 2 + 1] = largestVectors[unit]
-                }
+                keepLargestPair(eigenvalues, largestVectors)
                 return trace
             }
             // Degenerate step: rebuild the covariance (dsyevr destroyed it) for the full solver.
@@ -199,6 +189,18 @@ public final class PCASnapshots {
             axes[unit * 2 + 1] = covariance[second * n + unit]
         }
         return total
+    }
+
+    /// The two largest pairs as ssyevr or dsyevr leave them (`values` [2] ascending, `vectors` [2, N]):
+    /// the eigenvalues into eigenvalues[N−1], [N−2], the vectors into `axes` (the largest first).
+    private func keepLargestPair<Scalar: BinaryFloatingPoint>(_ values: UnsafePointer<Scalar>, _ vectors: UnsafePointer<Scalar>) {
+        let n = features, second = Double(values[0]), largest = Double(values[1])
+        eigenvalues[n - 1] = largest
+        eigenvalues[n - 2] = second
+        for unit in 0..<n {
+            axes[unit * 2] = Double(vectors[n + unit])
+            axes[unit * 2 + 1] = Double(vectors[unit])
+        }
     }
 
     /// projection = H V = Hc V + (mean · V) (uncentred data).
